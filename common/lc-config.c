@@ -1,0 +1,1 @@
+/* lc-config.c: being written */

@@ -1,0 +1,1 @@
+/* lc-json.c: being written */

@@ -1,0 +1,1 @@
+/* lc-log.c: being written */

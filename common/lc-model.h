@@ -1,0 +1,144 @@
+/* lc-model.h — the data model: plain structs with owned strings.
+ *
+ * Times are gint64 Unix seconds, UTC. Ids are lc_id_new() strings. Every struct
+ * has _new/_free/_copy and a g_autoptr cleanup. Enums convert to and from
+ * their stable API names ("operator", "scheduled", …).
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  LC_ROLE_OPERATOR,
+  LC_ROLE_COORDINATOR,
+  LC_ROLE_TEACHER,
+} LcRole;
+
+typedef enum
+{
+  LC_LESSON_SCHEDULED,
+  LC_LESSON_LIVE,
+  LC_LESSON_ENDED,
+  LC_LESSON_CANCELLED,
+} LcLessonStatus;
+
+typedef enum
+{
+  LC_VISIBILITY_PUBLIC,
+  LC_VISIBILITY_UNLISTED,
+} LcVisibility;
+
+const char *lc_role_to_string (LcRole role);
+gboolean lc_role_from_string (const char *text, LcRole *role);
+const char *lc_lesson_status_to_string (LcLessonStatus status);
+gboolean lc_lesson_status_from_string (const char *text, LcLessonStatus *status);
+const char *lc_visibility_to_string (LcVisibility visibility);
+gboolean lc_visibility_from_string (const char *text, LcVisibility *visibility);
+
+/* NULL-terminated lists of the API names, for LcFieldSpec choices. */
+extern const char *const lc_role_names[];
+extern const char *const lc_lesson_status_names[];
+extern const char *const lc_visibility_names[];
+
+typedef struct
+{
+  char *id;
+  char *name;       /* full official name */
+  char *short_name; /* e.g. "Школа № 57" */
+  char *district;
+  char *address;    /* nullable */
+  gboolean has_location;
+  double latitude, longitude;
+  char *website; /* nullable, http(s) URL */
+  gint64 created_at, updated_at;
+} LcSchool;
+
+typedef struct
+{
+  char *id;
+  char *login; /* unique, case-insensitive (stored lower-case) */
+  char *display_name;
+  LcRole role;
+  char *school_id;     /* NULL for operators */
+  char *password_hash; /* PHC string; never leaves the store layer in API output */
+  gboolean consent_publish_name;
+  gboolean disabled;
+  gint64 created_at, updated_at;
+  gint64 password_changed_at;
+} LcAccount;
+
+typedef struct
+{
+  char *id;
+  char *title;
+  char *description; /* may be "" */
+  char *subject;
+  int grade; /* 1..11, 0 = not given */
+  char *school_id;
+  char *teacher_id; /* account id */
+  gint64 starts_at, ends_at;
+  LcVisibility visibility;
+  gboolean recording;
+  LcLessonStatus status;
+  char *publish_key; /* secret: shown only to its teacher/coordinator */
+  gint64 created_at, updated_at;
+} LcLesson;
+
+typedef struct
+{
+  char *token_hash; /* lc_sha256_hex of the cookie value: the primary key */
+  char *account_id;
+  gint64 created_at, expires_at, last_seen_at;
+} LcSession;
+
+typedef struct
+{
+  char *id;         /* public id, shown in lists and used to revoke */
+  char *account_id;
+  char *name;       /* what the user called it, e.g. "portal sync" */
+  char *token_hash; /* lc_sha256_hex of the token */
+  gint64 created_at;
+  gint64 last_used_at; /* 0 = never */
+  gint64 expires_at;   /* 0 = never */
+  gboolean revoked;
+} LcApiToken;
+
+typedef struct
+{
+  char *id;
+  gint64 at;
+  char *actor_id;    /* account id; NULL = anonymous or system */
+  char *action;      /* "login.success", "login.failure", "lesson.create", … */
+  char *object_type; /* "lesson", "account", "school", "session", "token"; nullable */
+  char *object_id;   /* nullable */
+  char *client;      /* client address; nullable */
+  char *details;     /* small JSON object text; nullable; never secrets */
+} LcAuditEvent;
+
+LcSchool *lc_school_new (void);
+LcSchool *lc_school_copy (const LcSchool *school);
+void lc_school_free (LcSchool *school);
+LcAccount *lc_account_new (void);
+LcAccount *lc_account_copy (const LcAccount *account);
+void lc_account_free (LcAccount *account);
+LcLesson *lc_lesson_new (void);
+LcLesson *lc_lesson_copy (const LcLesson *lesson);
+void lc_lesson_free (LcLesson *lesson);
+LcSession *lc_session_new (void);
+void lc_session_free (LcSession *session);
+LcApiToken *lc_api_token_new (void);
+void lc_api_token_free (LcApiToken *token);
+LcAuditEvent *lc_audit_event_new (void);
+void lc_audit_event_free (LcAuditEvent *event);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LcSchool, lc_school_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LcAccount, lc_account_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LcLesson, lc_lesson_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LcSession, lc_session_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LcApiToken, lc_api_token_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LcAuditEvent, lc_audit_event_free)
+
+G_END_DECLS

@@ -1,0 +1,1 @@
+/* lc-store-sqlite.c: being written */

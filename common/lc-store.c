@@ -1,0 +1,324 @@
+/* lc-store.c — the LcStore GInterface and its public wrappers, plus the
+ * lc_store_audit() convenience. Backends (lc-store-sqlite.c) fill the vtable. */
+#include "common/lc-store.h"
+
+#include "common/lc-crypto.h"
+#include "common/lc-time.h"
+
+G_DEFINE_INTERFACE (LcStore, lc_store, G_TYPE_OBJECT)
+
+static void
+lc_store_default_init (LcStoreInterface *iface)
+{
+}
+
+gboolean
+lc_store_migrate (LcStore *store, GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  return LC_STORE_GET_IFACE (store)->migrate (store, error);
+}
+
+int
+lc_store_get_schema_version (LcStore *store)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), 0);
+  return LC_STORE_GET_IFACE (store)->get_schema_version (store);
+}
+
+int
+lc_store_get_latest_schema_version (LcStore *store)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), 0);
+  return LC_STORE_GET_IFACE (store)->get_latest_schema_version (store);
+}
+
+gboolean
+lc_store_check (LcStore *store, char **report, GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  return LC_STORE_GET_IFACE (store)->check (store, report, error);
+}
+
+gboolean
+lc_store_transaction (LcStore *store, LcStoreTxnFunc func, gpointer user_data, GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  return LC_STORE_GET_IFACE (store)->transaction (store, func, user_data, error);
+}
+
+gboolean
+lc_store_insert_school (LcStore *store, const LcSchool *school, GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), FALSE);
+  g_return_val_if_fail (school != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  return LC_STORE_GET_IFACE (store)->insert_school (store, school, error);
+}
+
+gboolean
+lc_store_update_school (LcStore *store, const LcSchool *school, GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), FALSE);
+  g_return_val_if_fail (school != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  return LC_STORE_GET_IFACE (store)->update_school (store, school, error);
+}
+
+LcSchool *
+lc_store_get_school (LcStore *store, const char *id, GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  return LC_STORE_GET_IFACE (store)->get_school (store, id, error);
+}
+
+GPtrArray *
+lc_store_list_schools (LcStore *store, const LcSchoolFilter *filter, GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  return LC_STORE_GET_IFACE (store)->list_schools (store, filter, error);
+}
+
+gboolean
+lc_store_insert_account (LcStore *store, const LcAccount *account, GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), FALSE);
+  g_return_val_if_fail (account != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  return LC_STORE_GET_IFACE (store)->insert_account (store, account, error);
+}
+
+gboolean
+lc_store_update_account (LcStore *store, const LcAccount *account, GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), FALSE);
+  g_return_val_if_fail (account != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  return LC_STORE_GET_IFACE (store)->update_account (store, account, error);
+}
+
+LcAccount *
+lc_store_get_account (LcStore *store, const char *id, GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  return LC_STORE_GET_IFACE (store)->get_account (store, id, error);
+}
+
+LcAccount *
+lc_store_get_account_by_login (LcStore *store, const char *login, GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), NULL);
+  g_return_val_if_fail (login != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  return LC_STORE_GET_IFACE (store)->get_account_by_login (store, login, error);
+}
+
+GPtrArray *
+lc_store_list_accounts (LcStore *store, const LcAccountFilter *filter, GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  return LC_STORE_GET_IFACE (store)->list_accounts (store, filter, error);
+}
+
+gint64
+lc_store_count_accounts (LcStore *store, int role, GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), -1);
+  g_return_val_if_fail (error == NULL || *error == NULL, -1);
+  return LC_STORE_GET_IFACE (store)->count_accounts (store, role, error);
+}
+
+gboolean
+lc_store_insert_session (LcStore *store, const LcSession *session, GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), FALSE);
+  g_return_val_if_fail (session != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  return LC_STORE_GET_IFACE (store)->insert_session (store, session, error);
+}
+
+LcSession *
+lc_store_get_session (LcStore *store, const char *token_hash, GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), NULL);
+  g_return_val_if_fail (token_hash != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  return LC_STORE_GET_IFACE (store)->get_session (store, token_hash, error);
+}
+
+gboolean
+lc_store_touch_session (LcStore *store, const char *token_hash, gint64 now, GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), FALSE);
+  g_return_val_if_fail (token_hash != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  return LC_STORE_GET_IFACE (store)->touch_session (store, token_hash, now, error);
+}
+
+gboolean
+lc_store_delete_session (LcStore *store, const char *token_hash, GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), FALSE);
+  g_return_val_if_fail (token_hash != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  return LC_STORE_GET_IFACE (store)->delete_session (store, token_hash, error);
+}
+
+gint64
+lc_store_delete_sessions_for_account (LcStore *store, const char *account_id, const char *keep_hash,
+                                      GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), -1);
+  g_return_val_if_fail (account_id != NULL, -1);
+  g_return_val_if_fail (error == NULL || *error == NULL, -1);
+  return LC_STORE_GET_IFACE (store)->delete_sessions_for_account (store, account_id,
+                                                                  keep_hash, error);
+}
+
+gint64
+lc_store_purge_expired_sessions (LcStore *store, gint64 now, GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), -1);
+  g_return_val_if_fail (error == NULL || *error == NULL, -1);
+  return LC_STORE_GET_IFACE (store)->purge_expired_sessions (store, now, error);
+}
+
+gboolean
+lc_store_insert_api_token (LcStore *store, const LcApiToken *token, GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), FALSE);
+  g_return_val_if_fail (token != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  return LC_STORE_GET_IFACE (store)->insert_api_token (store, token, error);
+}
+
+LcApiToken *
+lc_store_get_api_token_by_hash (LcStore *store, const char *token_hash, GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), NULL);
+  g_return_val_if_fail (token_hash != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  return LC_STORE_GET_IFACE (store)->get_api_token_by_hash (store, token_hash, error);
+}
+
+GPtrArray *
+lc_store_list_api_tokens (LcStore *store, const char *account_id, GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), NULL);
+  g_return_val_if_fail (account_id != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  return LC_STORE_GET_IFACE (store)->list_api_tokens (store, account_id, error);
+}
+
+gboolean
+lc_store_revoke_api_token (LcStore *store, const char *id, const char *account_id, GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), FALSE);
+  g_return_val_if_fail (id != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  return LC_STORE_GET_IFACE (store)->revoke_api_token (store, id, account_id, error);
+}
+
+gboolean
+lc_store_touch_api_token (LcStore *store, const char *id, gint64 now, GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), FALSE);
+  g_return_val_if_fail (id != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  return LC_STORE_GET_IFACE (store)->touch_api_token (store, id, now, error);
+}
+
+gboolean
+lc_store_insert_lesson (LcStore *store, const LcLesson *lesson, GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), FALSE);
+  g_return_val_if_fail (lesson != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  return LC_STORE_GET_IFACE (store)->insert_lesson (store, lesson, error);
+}
+
+gboolean
+lc_store_update_lesson (LcStore *store, const LcLesson *lesson, GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), FALSE);
+  g_return_val_if_fail (lesson != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  return LC_STORE_GET_IFACE (store)->update_lesson (store, lesson, error);
+}
+
+LcLesson *
+lc_store_get_lesson (LcStore *store, const char *id, GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  return LC_STORE_GET_IFACE (store)->get_lesson (store, id, error);
+}
+
+GPtrArray *
+lc_store_list_lessons (LcStore *store, const LcLessonFilter *filter, GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  return LC_STORE_GET_IFACE (store)->list_lessons (store, filter, error);
+}
+
+gboolean
+lc_store_insert_audit_event (LcStore *store, const LcAuditEvent *event, GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), FALSE);
+  g_return_val_if_fail (event != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  return LC_STORE_GET_IFACE (store)->insert_audit_event (store, event, error);
+}
+
+GPtrArray *
+lc_store_list_audit_events (LcStore *store, const LcAuditFilter *filter, GArray *seqs,
+                            GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  return LC_STORE_GET_IFACE (store)->list_audit_events (store, filter, seqs, error);
+}
+
+void
+lc_store_audit (LcStore *store, const char *actor_id, const char *action,
+                const char *object_type, const char *object_id, const char *client,
+                const char *details_json)
+{
+  g_autoptr (LcAuditEvent) event = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_return_if_fail (LC_IS_STORE (store));
+  g_return_if_fail (action != NULL);
+
+  event = lc_audit_event_new ();
+  event->id = lc_id_new ();
+  event->at = lc_time_now ();
+  event->actor_id = g_strdup (actor_id);
+  event->action = g_strdup (action);
+  event->object_type = g_strdup (object_type);
+  event->object_id = g_strdup (object_id);
+  event->client = g_strdup (client);
+  event->details = g_strdup (details_json);
+
+  if (!lc_store_insert_audit_event (store, event, &error))
+    g_warning ("audit %s: could not record event: %s", action, error->message);
+}
+
+void
+lc_store_close (LcStore *store)
+{
+  g_return_if_fail (LC_IS_STORE (store));
+  LC_STORE_GET_IFACE (store)->close (store);
+}

@@ -1,0 +1,1 @@
+/* lc-admin.c: being written */

@@ -1,0 +1,436 @@
+/* lc-app.c — LcApp: the one application object of the daemon. It owns the
+ * config, the store, the HTTP server and the API, and knows the start-up and
+ * shutdown order. main.c and the integration tests drive it. */
+#include "lc-app.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "common/lc-crypto.h"
+#include "common/lc-error.h"
+#include "common/lc-password.h"
+#include "common/lc-store-sqlite.h"
+#include "common/lc-time.h"
+#include "lc-demo.h"
+#include "signaling/lc-api.h"
+
+#ifndef LC_STORE_DB_FILENAME
+#define LC_STORE_DB_FILENAME "lessoncast.db"
+#endif
+
+#define SESSION_PURGE_INTERVAL_S (10 * 60)
+#define FIRST_OPERATOR_LOGIN "operator"
+
+typedef void (*LcFirstStartWriter) (const char *login, const char *password, gpointer user_data);
+
+struct _LcApp
+{
+  GObject parent_instance;
+
+  LcConfig *config;
+  GMainContext *context;
+  LcStore *store;
+  LcHttpServer *http;
+  LcApi *api;
+  guint purge_source;
+  gboolean started;
+  gboolean stopping;
+
+  LcFirstStartWriter first_start_writer;
+  gpointer first_start_data;
+  void (*announce) (const char *text, gpointer user_data);
+  gpointer announce_data;
+  gboolean store_closed;
+
+  GCallback stop_done;
+  gpointer stop_data;
+};
+
+G_DEFINE_FINAL_TYPE (LcApp, lc_app, G_TYPE_OBJECT)
+
+static void
+close_store (LcApp *self)
+{
+  if (self->store && !self->store_closed)
+    {
+      lc_store_close (self->store);
+      self->store_closed = TRUE;
+      g_message ("database closed");
+    }
+}
+
+static void
+lc_app_dispose (GObject *object)
+{
+  LcApp *self = LC_APP (object);
+
+  if (self->purge_source)
+    {
+      GSource *source = g_main_context_find_source_by_id (self->context, self->purge_source);
+      if (source)
+        g_source_destroy (source);
+      self->purge_source = 0;
+    }
+  g_clear_object (&self->api);
+  g_clear_object (&self->http);
+  close_store (self);
+  g_clear_object (&self->store);
+  G_OBJECT_CLASS (lc_app_parent_class)->dispose (object);
+}
+
+static void
+lc_app_finalize (GObject *object)
+{
+  LcApp *self = LC_APP (object);
+
+  g_clear_pointer (&self->config, lc_config_unref);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  G_OBJECT_CLASS (lc_app_parent_class)->finalize (object);
+}
+
+static void
+lc_app_class_init (LcAppClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = lc_app_dispose;
+  object_class->finalize = lc_app_finalize;
+}
+
+static void
+lc_app_init (LcApp *self)
+{
+}
+
+LcApp *
+lc_app_new (LcConfig *config)
+{
+  g_return_val_if_fail (config != NULL, NULL);
+
+  LcApp *self = g_object_new (LC_TYPE_APP, NULL);
+  self->config = lc_config_ref (config);
+  self->context = g_main_context_ref_thread_default ();
+  return self;
+}
+
+void
+lc_app_set_first_start_writer (LcApp *app,
+                               void (*writer) (const char *login, const char *password,
+                                               gpointer user_data),
+                               gpointer user_data)
+{
+  g_return_if_fail (LC_IS_APP (app));
+  app->first_start_writer = writer;
+  app->first_start_data = user_data;
+}
+
+void
+lc_app_set_announce_func (LcApp *app, void (*announce) (const char *text, gpointer user_data),
+                          gpointer user_data)
+{
+  g_return_if_fail (LC_IS_APP (app));
+  app->announce = announce;
+  app->announce_data = user_data;
+}
+
+/* A file descriptor per connection and, from the next issue on, ~25 per WebRTC
+ * viewer: the default soft limit of 1024 is far too low. */
+static void
+raise_nofile_limit (gint64 wanted)
+{
+  struct rlimit lim;
+
+  if (getrlimit (RLIMIT_NOFILE, &lim) != 0)
+    return;
+  rlim_t target = (rlim_t) wanted;
+  if (lim.rlim_max != RLIM_INFINITY && target > lim.rlim_max)
+    target = lim.rlim_max;
+  if (lim.rlim_cur >= target)
+    return;
+  lim.rlim_cur = target;
+  if (setrlimit (RLIMIT_NOFILE, &lim) != 0)
+    g_warning ("cannot raise the open-file limit to %" G_GINT64_FORMAT ": %s", wanted,
+               g_strerror (errno));
+  else
+    g_info ("open-file limit raised to %lu", (unsigned long) lim.rlim_cur);
+}
+
+static void
+kdf_params_from_config (LcConfig *config, LcKdfParams *kdf)
+{
+  lc_kdf_params_init_default (kdf);
+  kdf->log2_n = (int) lc_config_get_int (config, "auth.kdf_cost");
+}
+
+/* 18 random bytes → 24 base64url characters: ~144 bits, easy to copy. */
+static char *
+generate_password (void)
+{
+  guint8 raw[18];
+
+  lc_random_bytes (raw, sizeof raw);
+  return lc_base64url_encode (raw, sizeof raw);
+}
+
+static gboolean
+ensure_first_operator (LcApp *self, GError **error)
+{
+  gint64 operators = lc_store_count_accounts (self->store, LC_ROLE_OPERATOR, error);
+  if (operators < 0)
+    return FALSE;
+  if (operators > 0)
+    return TRUE;
+
+  LcKdfParams kdf;
+  kdf_params_from_config (self->config, &kdf);
+  g_autofree char *password = generate_password ();
+  g_autoptr (LcAccount) account = lc_account_new ();
+  gint64 now = lc_time_now ();
+
+  account->id = lc_id_new ();
+  account->login = g_strdup (FIRST_OPERATOR_LOGIN);
+  account->display_name = g_strdup ("Operator");
+  account->role = LC_ROLE_OPERATOR;
+  account->password_hash = lc_password_hash (password, &kdf, error);
+  if (!account->password_hash)
+    return FALSE;
+  account->created_at = account->updated_at = account->password_changed_at = now;
+  if (!lc_store_insert_account (self->store, account, error))
+    return FALSE;
+  lc_store_audit (self->store, NULL, "account.create_first_operator", "account", account->id, NULL,
+                  NULL);
+  g_message ("first start: operator account \"%s\" created", account->login);
+  if (self->first_start_writer)
+    self->first_start_writer (account->login, password, self->first_start_data);
+  return TRUE;
+}
+
+static gboolean
+seed_demo (LcApp *self, GError **error)
+{
+  LcKdfParams kdf;
+  g_autoptr (GString) out = g_string_new (NULL);
+
+  kdf_params_from_config (self->config, &kdf);
+  if (!lc_demo_seed (self->store, &kdf, lc_time_now (), out, error))
+    return FALSE;
+  /* The demo accounts' passwords go to the terminal of whoever started the
+   * demo (the announce function), never to the log. */
+  if (out->len > 0 && self->announce)
+    self->announce (out->str, self->announce_data);
+  return TRUE;
+}
+
+static gboolean
+on_purge_timeout (gpointer user_data)
+{
+  LcApp *self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  gint64 purged = lc_store_purge_expired_sessions (self->store, lc_time_now (), &error);
+  if (purged < 0)
+    g_warning ("session purge failed: %s", error->message);
+  else if (purged > 0)
+    g_info ("purged %" G_GINT64_FORMAT " expired sessions", purged);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+setup_http (LcApp *self, GError **error)
+{
+  LcConfig *config = self->config;
+  LcHttpLimits limits;
+  g_autofree char *host = NULL;
+  guint16 port = 0;
+
+  lc_http_limits_init_default (&limits);
+  limits.max_connections = (guint) lc_config_get_int (config, "server.max_connections");
+  limits.listen_backlog = (guint) lc_config_get_int (config, "server.listen_backlog");
+  limits.header_timeout = (guint) lc_config_get_int (config, "server.header_timeout");
+  limits.body_timeout = (guint) lc_config_get_int (config, "server.body_timeout");
+  limits.idle_timeout = (guint) lc_config_get_int (config, "server.idle_timeout");
+  limits.max_header_bytes = (gsize) lc_config_get_int (config, "server.max_header_bytes");
+  limits.max_body_bytes = (gsize) lc_config_get_int (config, "server.max_body_bytes");
+  limits.json_max_depth = (guint) lc_config_get_int (config, "server.json_max_depth");
+  limits.log_requests = lc_config_get_bool (config, "log.requests");
+
+  self->http = lc_http_server_new (&limits);
+
+  const char *cert_file = lc_config_get_string (config, "server.tls_certificate");
+  const char *key_file = lc_config_get_string (config, "server.tls_key");
+  if (*cert_file)
+    {
+      if (!g_tls_backend_supports_tls (g_tls_backend_get_default ()))
+        {
+          lc_set_error (error, LC_ERROR_CONFIG, "server.tls_certificate",
+                        "server.tls_certificate is set but GLib has no TLS backend: "
+                        "install the glib-networking package");
+          return FALSE;
+        }
+      g_autoptr (GError) tls_error = NULL;
+      g_autoptr (GTlsCertificate) cert
+          = g_tls_certificate_new_from_files (cert_file, key_file, &tls_error);
+      if (!cert)
+        {
+          lc_set_error (error, LC_ERROR_CONFIG, "server.tls_certificate",
+                        "server.tls_certificate/server.tls_key: cannot load \"%s\" / \"%s\": %s",
+                        cert_file, key_file, tls_error->message);
+          return FALSE;
+        }
+      lc_http_server_set_tls_certificate (self->http, cert);
+    }
+
+  const char *web_root = lc_config_get_string (config, "server.web_root");
+  if (!*web_root)
+    web_root = LC_WEB_ROOT_DEFAULT;
+  if (!g_file_test (web_root, G_FILE_TEST_IS_DIR))
+    g_warning ("web root \"%s\" is not a directory: static pages are off", web_root);
+  else
+    lc_http_server_set_static_root (self->http, web_root);
+
+  self->api = lc_api_new (self->store, config);
+  lc_api_register (self->api, self->http);
+
+  if (!lc_config_parse_address (lc_config_get_string (config, "server.listen"), &host, &port,
+                                error))
+    return FALSE;
+  if (!lc_http_server_listen (self->http, host, port, error))
+    return FALSE;
+  return TRUE;
+}
+
+gboolean
+lc_app_start (LcApp *app, gboolean demo, GError **error)
+{
+  g_return_val_if_fail (LC_IS_APP (app), FALSE);
+  g_return_val_if_fail (!app->started, FALSE);
+
+  LcConfig *config = app->config;
+  const char *data_dir = lc_config_get_string (config, "server.data_dir");
+
+  raise_nofile_limit (lc_config_get_int (config, "server.rlimit_nofile"));
+
+  if (g_mkdir_with_parents (data_dir, 0700) != 0)
+    {
+      int saved = errno;
+      lc_set_error (error, LC_ERROR_CONFIG, "server.data_dir",
+                    "server.data_dir: cannot create \"%s\": %s", data_dir, g_strerror (saved));
+      return FALSE;
+    }
+
+  g_autofree char *db_path = g_build_filename (data_dir, LC_STORE_DB_FILENAME, NULL);
+  LcStoreSqlite *sqlite = lc_store_sqlite_open (db_path, error);
+  if (!sqlite)
+    return FALSE;
+  app->store = LC_STORE (sqlite);
+
+  int before = lc_store_get_schema_version (app->store);
+  if (!lc_store_migrate (app->store, error))
+    return FALSE;
+  int after = lc_store_get_schema_version (app->store);
+  if (before != after)
+    g_message ("database %s migrated from schema %d to %d", db_path, before, after);
+
+  if (!ensure_first_operator (app, error))
+    return FALSE;
+  if (demo && !seed_demo (app, error))
+    return FALSE;
+
+  if (!setup_http (app, error))
+    return FALSE;
+
+  app->purge_source = g_timeout_add_seconds (SESSION_PURGE_INTERVAL_S, on_purge_timeout, app);
+  on_purge_timeout (app);
+
+  lc_api_set_ready (app->api, TRUE);
+  app->started = TRUE;
+  g_message ("lessoncast %s ready on port %u (%s)", LC_VERSION, lc_app_get_port (app),
+             lc_http_server_is_tls (app->http) ? "https" : "http");
+  return TRUE;
+}
+
+guint16
+lc_app_get_port (LcApp *app)
+{
+  g_return_val_if_fail (LC_IS_APP (app), 0);
+  return app->http ? lc_http_server_get_port (app->http) : 0;
+}
+
+LcStore *
+lc_app_get_store (LcApp *app)
+{
+  g_return_val_if_fail (LC_IS_APP (app), NULL);
+  return app->store;
+}
+
+LcHttpServer *
+lc_app_get_http_server (LcApp *app)
+{
+  g_return_val_if_fail (LC_IS_APP (app), NULL);
+  return app->http;
+}
+
+char *
+lc_app_dup_base_url (LcApp *app)
+{
+  g_return_val_if_fail (LC_IS_APP (app), NULL);
+
+  g_autofree char *host = NULL;
+  guint16 port = 0;
+  const char *scheme = app->http && lc_http_server_is_tls (app->http) ? "https" : "http";
+
+  if (!lc_config_parse_address (lc_config_get_string (app->config, "server.listen"), &host, &port,
+                                NULL))
+    host = g_strdup ("127.0.0.1");
+  /* A wildcard address is not something a browser can open. */
+  if (g_str_equal (host, "0.0.0.0") || g_str_equal (host, ""))
+    {
+      g_free (host);
+      host = g_strdup ("127.0.0.1");
+    }
+  else if (g_str_equal (host, "::"))
+    {
+      g_free (host);
+      host = g_strdup ("::1");
+    }
+  gboolean v6 = strchr (host, ':') != NULL;
+  return g_strdup_printf ("%s://%s%s%s:%u", scheme, v6 ? "[" : "", host, v6 ? "]" : "",
+                          lc_app_get_port (app));
+}
+
+static void
+on_http_shutdown_done (gpointer user_data)
+{
+  LcApp *self = user_data;
+
+  close_store (self);
+  if (self->stop_done)
+    ((void (*) (gpointer)) self->stop_done) (self->stop_data);
+  g_object_unref (self);
+}
+
+void
+lc_app_stop (LcApp *app, GCallback done, gpointer user_data)
+{
+  g_return_if_fail (LC_IS_APP (app));
+  g_return_if_fail (!app->stopping);
+
+  app->stopping = TRUE;
+  app->stop_done = done;
+  app->stop_data = user_data;
+  if (app->purge_source)
+    {
+      g_source_remove (app->purge_source);
+      app->purge_source = 0;
+    }
+  if (app->api)
+    lc_api_set_ready (app->api, FALSE);
+  g_object_ref (app);
+  if (app->http)
+    lc_http_server_shutdown (app->http,
+                             (guint) lc_config_get_int (app->config, "server.shutdown_timeout"),
+                             G_CALLBACK (on_http_shutdown_done), app);
+  else
+    on_http_shutdown_done (app);
+}

@@ -1,0 +1,1 @@
+/* lc-demo.c: being written */

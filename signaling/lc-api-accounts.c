@@ -1,0 +1,1 @@
+/* lc-api-accounts.c: being written */

@@ -1,0 +1,1 @@
+/* lc-api-auth.c: being written */

@@ -1,0 +1,1 @@
+/* lc-api-lessons.c: being written */

@@ -1,0 +1,1 @@
+/* lc-api-schools.c: being written */

@@ -1,0 +1,1 @@
+/* lc-api.c: being written */

@@ -1,0 +1,25 @@
+/* lc-api.h — the REST API (/api/v1/…), health endpoints and authentication.
+ *
+ * Private parts live in lc-api-private.h; one file per resource:
+ * lc-api.c (principal, CSRF, JSON helpers, /healthz, /readyz),
+ * lc-api-auth.c (login, logout, me, password, API tokens), lc-api-schools.c,
+ * lc-api-accounts.c, lc-api-lessons.c.
+ */
+#pragma once
+
+#include "common/lc-config.h"
+#include "common/lc-store.h"
+#include "lc-http-server.h"
+
+G_BEGIN_DECLS
+
+#define LC_TYPE_API (lc_api_get_type ())
+G_DECLARE_FINAL_TYPE (LcApi, lc_api, LC, API, GObject)
+
+/* (transfer none) store and config: the api keeps refs. */
+LcApi *lc_api_new (LcStore *store, LcConfig *config);
+void lc_api_register (LcApi *api, LcHttpServer *server);
+/* /readyz reports ready only after this is set (database open, migrations applied). */
+void lc_api_set_ready (LcApi *api, gboolean ready);
+
+G_END_DECLS

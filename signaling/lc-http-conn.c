@@ -1,0 +1,1 @@
+/* lc-http-conn.c: being written */

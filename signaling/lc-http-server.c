@@ -1,0 +1,1 @@
+/* lc-http-server.c: being written */

@@ -1,0 +1,1 @@
+/* lc-request.c: being written */

@@ -1,0 +1,1 @@
+/* lc-router.c: being written */

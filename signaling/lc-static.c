@@ -1,0 +1,1 @@
+/* lc-static.c: being written */

@@ -1,0 +1,59 @@
+/* lc-test-util.h — shared test helpers: an in-process lessoncast on port 0
+ * with a fresh temporary data dir, and a synchronous libsoup client. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "server/lc-app.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  GMainContext *context; /* the thread-default context the app runs on */
+  char *data_dir;        /* temporary, removed at teardown */
+  LcConfig *config;
+  LcApp *app;
+  char *base_url;        /* "http://127.0.0.1:PORT" */
+  SoupSession *session;  /* no cookie jar: tests pass cookies explicitly */
+  char *operator_login;
+  char *operator_password; /* printed once at first start, captured here */
+} LcTestServer;
+
+/* Start a server. overrides: NULL-terminated "group.key=value" strings (may be NULL).
+ * Fast KDF (auth.kdf_cost=10) unless overridden. demo: seed demo data. */
+LcTestServer *lc_test_server_start (const char *const *overrides, gboolean demo);
+void lc_test_server_stop (LcTestServer *ts);
+
+typedef struct
+{
+  guint status;
+  SoupMessageHeaders *headers; /* response headers (ref) */
+  GBytes *body;
+  JsonNode *json; /* parsed when the body is JSON (or problem+json), else NULL */
+} LcTestResponse;
+
+void lc_test_response_free (LcTestResponse *resp);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LcTestResponse, lc_test_response_free)
+
+/* Synchronous request while iterating the server's context (the server keeps
+ * running). body_json nullable (sent as application/json). auth: NULL, "Bearer
+ * <token>" or "Cookie: lc_session=<v>" — prefix "Cookie: " sends a Cookie header
+ * instead of Authorization. Extra headers: NULL-terminated name/value pairs. */
+LcTestResponse *lc_test_request (LcTestServer *ts, const char *method, const char *path,
+                                 const char *body_json, const char *auth, ...) G_GNUC_NULL_TERMINATED;
+
+/* Log in; returns the "Cookie: lc_session=…" auth string (transfer full). */
+char *lc_test_login_cookie (LcTestServer *ts, const char *login, const char *password);
+/* Log in and create a personal API token; returns "Bearer <token>" (transfer full). */
+char *lc_test_login_token (LcTestServer *ts, const char *login, const char *password);
+
+/* Convenience accessors on a JSON response ("a.b" paths not supported: one member). */
+const char *lc_test_json_string (LcTestResponse *resp, const char *member);
+gint64 lc_test_json_int (LcTestResponse *resp, const char *member);
+
+/* Spin the context until cond returns TRUE or timeout_ms passes (asserts). */
+void lc_test_wait_for (LcTestServer *ts, gboolean (*cond) (gpointer), gpointer data, guint timeout_ms);
+
+G_END_DECLS
