@@ -13,8 +13,8 @@
 #define ID_CHARS 22 /* ceil (16 * 8 / 6) */
 #define SECRET_BYTES 32
 
-static const char b64url_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+static const char b64url_alphabet[]
+    = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 void
 lc_random_bytes (guint8 *buf, gsize len)
@@ -23,13 +23,13 @@ lc_random_bytes (guint8 *buf, gsize len)
 
   while (len > 0)
     {
-      int chunk = (int) MIN (len, (gsize) G_MAXINT);
+      int chunk = (int)MIN (len, (gsize)G_MAXINT);
 
       /* Without a working CSPRNG no id or secret would be safe: stop. */
       if (RAND_bytes (buf, chunk) != 1)
         g_error ("crypto: RAND_bytes failed, the system random generator is unusable");
       buf += chunk;
-      len -= (gsize) chunk;
+      len -= (gsize)chunk;
     }
 }
 
@@ -44,7 +44,7 @@ lc_base64url_encode (const guint8 *data, gsize len)
   out = g_string_sized_new ((len / 3 + 1) * 4 + 1);
   for (i = 0; i + 3 <= len; i += 3)
     {
-      guint32 v = ((guint32) data[i] << 16) | ((guint32) data[i + 1] << 8) | data[i + 2];
+      guint32 v = ((guint32)data[i] << 16) | ((guint32)data[i + 1] << 8) | data[i + 2];
 
       g_string_append_c (out, b64url_alphabet[(v >> 18) & 0x3f]);
       g_string_append_c (out, b64url_alphabet[(v >> 12) & 0x3f]);
@@ -54,14 +54,14 @@ lc_base64url_encode (const guint8 *data, gsize len)
 
   if (len - i == 1)
     {
-      guint32 v = (guint32) data[i] << 16;
+      guint32 v = (guint32)data[i] << 16;
 
       g_string_append_c (out, b64url_alphabet[(v >> 18) & 0x3f]);
       g_string_append_c (out, b64url_alphabet[(v >> 12) & 0x3f]);
     }
   else if (len - i == 2)
     {
-      guint32 v = ((guint32) data[i] << 16) | ((guint32) data[i + 1] << 8);
+      guint32 v = ((guint32)data[i] << 16) | ((guint32)data[i + 1] << 8);
 
       g_string_append_c (out, b64url_alphabet[(v >> 18) & 0x3f]);
       g_string_append_c (out, b64url_alphabet[(v >> 12) & 0x3f]);
@@ -119,7 +119,7 @@ lc_base64url_decode (const char *text, gsize *out_len)
 
           if (d < 0)
             goto fail;
-          v |= (guint32) d << (18 - 6 * j);
+          v |= (guint32)d << (18 - 6 * j);
         }
 
       /* A short final group must have its unused low bits zero (canonical form). */
@@ -128,11 +128,11 @@ lc_base64url_decode (const char *text, gsize *out_len)
       if (chunk == 3 && (v & 0x0000ff) != 0)
         goto fail;
 
-      out[o++] = (guint8) (v >> 16);
+      out[o++] = (guint8)(v >> 16);
       if (chunk >= 3)
-        out[o++] = (guint8) (v >> 8);
+        out[o++] = (guint8)(v >> 8);
       if (chunk == 4)
-        out[o++] = (guint8) v;
+        out[o++] = (guint8)v;
     }
 
   if (out_len != NULL)
@@ -197,8 +197,7 @@ lc_sha256 (const guint8 *data, gsize len, guint8 out[32])
   g_return_if_fail (data != NULL || len == 0);
   g_return_if_fail (out != NULL);
 
-  if (EVP_Digest (len > 0 ? data : (const guint8 *) "", len, out, &out_len, EVP_sha256 (), NULL)
-          != 1
+  if (EVP_Digest (len > 0 ? data : (const guint8 *)"", len, out, &out_len, EVP_sha256 (), NULL) != 1
       || out_len != 32)
     g_error ("crypto: SHA-256 is unavailable in this OpenSSL");
 }
@@ -209,11 +208,11 @@ lc_sha256_hex (const char *text)
   static const char hex[] = "0123456789abcdef";
   guint8 digest[32];
   char *out;
-  int i;
+  gsize i;
 
   g_return_val_if_fail (text != NULL, NULL);
 
-  lc_sha256 ((const guint8 *) text, strlen (text), digest);
+  lc_sha256 ((const guint8 *)text, strlen (text), digest);
   out = g_malloc (65);
   for (i = 0; i < 32; i++)
     {
@@ -235,7 +234,7 @@ lc_hmac_sha256 (const guint8 *key, gsize key_len, const guint8 *data, gsize len,
   g_return_if_fail (out != NULL);
   g_return_if_fail (key_len <= G_MAXINT);
 
-  if (HMAC (EVP_sha256 (), key_len > 0 ? key : empty, (int) key_len, len > 0 ? data : empty, len,
+  if (HMAC (EVP_sha256 (), key_len > 0 ? key : empty, (int)key_len, len > 0 ? data : empty, len,
             out, &out_len)
           == NULL
       || out_len != 32)

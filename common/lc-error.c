@@ -61,7 +61,7 @@ lc_set_error (GError **error, LcErrorCode code, const char *field, const char *f
     return;
 
   va_start (args, format);
-  new_error = g_error_new_valist (LC_ERROR, (int) code, format, args);
+  new_error = g_error_new_valist (LC_ERROR, (int)code, format, args);
   va_end (args);
 
   if (field != NULL)
@@ -143,9 +143,10 @@ lc_error_set_conflict_id (GError *error, const char *id)
 
 #define PROBLEM(slug) "urn:lessoncast:problem:" slug
 
-static const LcProblemKind problem_internal = { 500, PROBLEM ("internal"), "Internal server error" };
-static const LcProblemKind problem_unavailable = { 503, PROBLEM ("unavailable"),
-                                                   "Service unavailable" };
+static const LcProblemKind problem_internal
+    = { 500, PROBLEM ("internal"), "Internal server error" };
+static const LcProblemKind problem_unavailable
+    = { 503, PROBLEM ("unavailable"), "Service unavailable" };
 
 /* Indexed by LcErrorCode; the order must follow the enum. */
 static const LcProblemKind problem_kinds[] = {
@@ -156,11 +157,10 @@ static const LcProblemKind problem_kinds[] = {
   [LC_ERROR_NOT_FOUND] = { 404, PROBLEM ("not-found"), "Not found" },
   [LC_ERROR_METHOD_NOT_ALLOWED] = { 405, PROBLEM ("method-not-allowed"), "Method not allowed" },
   [LC_ERROR_CONFLICT] = { 409, PROBLEM ("conflict"), "Conflict" },
-  [LC_ERROR_PRECONDITION_FAILED] = { 412, PROBLEM ("precondition-failed"),
-                                     "Precondition failed" },
+  [LC_ERROR_PRECONDITION_FAILED] = { 412, PROBLEM ("precondition-failed"), "Precondition failed" },
   [LC_ERROR_TOO_LARGE] = { 413, PROBLEM ("payload-too-large"), "Payload too large" },
-  [LC_ERROR_UNSUPPORTED_MEDIA_TYPE] = { 415, PROBLEM ("unsupported-media-type"),
-                                        "Unsupported media type" },
+  [LC_ERROR_UNSUPPORTED_MEDIA_TYPE]
+  = { 415, PROBLEM ("unsupported-media-type"), "Unsupported media type" },
   [LC_ERROR_INVALID] = { 422, PROBLEM ("invalid-field"), "Invalid field" },
   [LC_ERROR_WEAK_PASSWORD] = { 422, PROBLEM ("weak-password"), "Password too weak" },
   [LC_ERROR_RATE_LIMITED] = { 429, PROBLEM ("rate-limited"), "Too many requests" },
@@ -177,7 +177,7 @@ lc_problem_from_error (const GError *error)
 
   if (error->domain == LC_ERROR)
     {
-      if (error->code >= 0 && (gsize) error->code < G_N_ELEMENTS (problem_kinds)
+      if (error->code >= 0 && (gsize)error->code < G_N_ELEMENTS (problem_kinds)
           && problem_kinds[error->code].type != NULL)
         return problem_kinds[error->code];
       return problem_internal;
@@ -198,7 +198,7 @@ lc_problem_detail_is_public (const GError *error)
   if (error->domain != LC_ERROR)
     return FALSE;
 
-  switch ((LcErrorCode) error->code)
+  switch ((LcErrorCode)error->code)
     {
     case LC_ERROR_INTERNAL:
     case LC_ERROR_STORE:

@@ -23,7 +23,7 @@ find_name (const char *const *names, const char *text)
 const char *
 lc_role_to_string (LcRole role)
 {
-  g_return_val_if_fail ((int) role >= 0 && role <= LC_ROLE_TEACHER, NULL);
+  g_return_val_if_fail ((int)role >= 0 && role <= LC_ROLE_TEACHER, NULL);
   return lc_role_names[role];
 }
 
@@ -35,14 +35,14 @@ lc_role_from_string (const char *text, LcRole *role)
   if (i < 0)
     return FALSE;
   if (role != NULL)
-    *role = (LcRole) i;
+    *role = (LcRole)i;
   return TRUE;
 }
 
 const char *
 lc_lesson_status_to_string (LcLessonStatus status)
 {
-  g_return_val_if_fail ((int) status >= 0 && status <= LC_LESSON_CANCELLED, NULL);
+  g_return_val_if_fail ((int)status >= 0 && status <= LC_LESSON_CANCELLED, NULL);
   return lc_lesson_status_names[status];
 }
 
@@ -54,14 +54,14 @@ lc_lesson_status_from_string (const char *text, LcLessonStatus *status)
   if (i < 0)
     return FALSE;
   if (status != NULL)
-    *status = (LcLessonStatus) i;
+    *status = (LcLessonStatus)i;
   return TRUE;
 }
 
 const char *
 lc_visibility_to_string (LcVisibility visibility)
 {
-  g_return_val_if_fail ((int) visibility >= 0 && visibility <= LC_VISIBILITY_UNLISTED, NULL);
+  g_return_val_if_fail ((int)visibility >= 0 && visibility <= LC_VISIBILITY_UNLISTED, NULL);
   return lc_visibility_names[visibility];
 }
 
@@ -73,7 +73,7 @@ lc_visibility_from_string (const char *text, LcVisibility *visibility)
   if (i < 0)
     return FALSE;
   if (visibility != NULL)
-    *visibility = (LcVisibility) i;
+    *visibility = (LcVisibility)i;
   return TRUE;
 }
 

@@ -26,12 +26,12 @@
 
 /* A short list of the passwords attackers try first (compared case-insensitively). */
 static const char *const common_passwords[] = {
-  "password",   "password1",  "password123", "passw0rd", "123456",    "1234567",  "12345678",
-  "123456789",  "1234567890", "12345678910", "qwerty",   "qwerty123", "qwertyui", "qwertyuiop",
-  "1q2w3e4r",   "1q2w3e4r5t", "1qaz2wsx",    "zaq12wsx", "qazwsx",    "abc123",   "abcd1234",
-  "iloveyou",   "admin",      "admin123",    "welcome",  "letmein",   "monkey",   "dragon",
-  "football",   "sunshine",   "princess",    "trustno1", "changeme",  "123123",   "123321",
-  "654321",     "йцукен",     "йцукенгшщз",  "пароль",
+  "password",  "password1",  "password123", "passw0rd", "123456",    "1234567",  "12345678",
+  "123456789", "1234567890", "12345678910", "qwerty",   "qwerty123", "qwertyui", "qwertyuiop",
+  "1q2w3e4r",  "1q2w3e4r5t", "1qaz2wsx",    "zaq12wsx", "qazwsx",    "abc123",   "abcd1234",
+  "iloveyou",  "admin",      "admin123",    "welcome",  "letmein",   "monkey",   "dragon",
+  "football",  "sunshine",   "princess",    "trustno1", "changeme",  "123123",   "123321",
+  "654321",    "йцукен",     "йцукенгшщз",  "пароль",
 };
 
 void
@@ -50,16 +50,15 @@ scrypt_memory (const LcKdfParams *params)
 {
   guint64 n = G_GUINT64_CONSTANT (1) << params->log2_n;
 
-  return 128 * (guint64) params->r * (guint64) params->p + 128 * (guint64) params->r * (n + 2);
+  return 128 * (guint64)params->r * (guint64)params->p + 128 * (guint64)params->r * (n + 2);
 }
 
 /* Whether params are within the bounds this module ever computes with. */
 static gboolean
 kdf_params_in_bounds (const LcKdfParams *params)
 {
-  return params->log2_n >= 1 && params->log2_n <= MAX_LOG2_N && params->r >= 1
-         && params->r <= MAX_R && params->p >= 1 && params->p <= MAX_P
-         && scrypt_memory (params) <= MAX_SCRYPT_MEMORY;
+  return params->log2_n >= 1 && params->log2_n <= MAX_LOG2_N && params->r >= 1 && params->r <= MAX_R
+         && params->p >= 1 && params->p <= MAX_P && scrypt_memory (params) <= MAX_SCRYPT_MEMORY;
 }
 
 static gboolean
@@ -70,8 +69,8 @@ derive_key (const char *password, const guint8 *salt, gsize salt_len, const LcKd
   guint64 maxmem = scrypt_memory (params) + (G_GUINT64_CONSTANT (1) << 20);
 
   return EVP_PBE_scrypt (password, strlen (password), salt, salt_len,
-                         G_GUINT64_CONSTANT (1) << params->log2_n, (guint64) params->r,
-                         (guint64) params->p, maxmem, out, KEY_BYTES)
+                         G_GUINT64_CONSTANT (1) << params->log2_n, (guint64)params->r,
+                         (guint64)params->p, maxmem, out, KEY_BYTES)
          == 1;
 }
 
@@ -174,7 +173,7 @@ parse_encoded (const char *encoded, ParsedHash *out)
   const char *salt_end;
   g_autofree char *salt_text = NULL;
 
-  memset (out, 0, sizeof *out);
+  *out = (ParsedHash){ 0 };
 
   if (encoded == NULL || strnlen (encoded, MAX_ENCODED_LEN + 1) > MAX_ENCODED_LEN)
     return FALSE;
@@ -182,8 +181,8 @@ parse_encoded (const char *encoded, ParsedHash *out)
     return FALSE;
   p = encoded + strlen (SCRYPT_PREFIX);
 
-  if (!parse_param (&p, "ln", ',', &out->params.log2_n) || !parse_param (&p, "r", ',', &out->params.r)
-      || !parse_param (&p, "p", '$', &out->params.p))
+  if (!parse_param (&p, "ln", ',', &out->params.log2_n)
+      || !parse_param (&p, "r", ',', &out->params.r) || !parse_param (&p, "p", '$', &out->params.p))
     return FALSE;
   if (!kdf_params_in_bounds (&out->params))
     return FALSE;
@@ -191,7 +190,7 @@ parse_encoded (const char *encoded, ParsedHash *out)
   salt_end = strchr (p, '$');
   if (salt_end == NULL)
     return FALSE;
-  salt_text = g_strndup (p, (gsize) (salt_end - p));
+  salt_text = g_strndup (p, (gsize)(salt_end - p));
   out->salt = lc_base64url_decode (salt_text, &out->salt_len);
   out->key = lc_base64url_decode (salt_end + 1, &out->key_len);
 
@@ -282,15 +281,14 @@ lc_password_check_policy (const char *password, int min_length, const char *logi
 
   if (password == NULL || password[0] == '\0')
     {
-      too_short = g_strdup_printf ("The password must not be empty: use at least %d characters.",
-                                   required);
+      too_short = g_strdup_printf ("The password must not be empty: use at least %d %s.", required,
+                                   required == 1 ? "character" : "characters");
       return reject (error, too_short);
     }
 
   if (strnlen (password, MAX_PASSWORD_BYTES + 1) > MAX_PASSWORD_BYTES)
-    return reject (error,
-                   "The password is too long: at most 256 bytes are allowed "
-                   "(256 Latin letters or digits, fewer for other alphabets).");
+    return reject (error, "The password is too long: at most 256 bytes are allowed "
+                          "(256 Latin letters or digits, fewer for other alphabets).");
 
   if (!g_utf8_validate (password, -1, NULL))
     return reject (error, "The password contains bytes that are not valid UTF-8 text.");
@@ -298,8 +296,8 @@ lc_password_check_policy (const char *password, int min_length, const char *logi
   n_chars = g_utf8_strlen (password, -1);
   if (n_chars < required)
     {
-      too_short = g_strdup_printf ("The password is too short: use at least %d characters.",
-                                   required);
+      too_short = g_strdup_printf ("The password is too short: use at least %d %s.", required,
+                                   required == 1 ? "character" : "characters");
       return reject (error, too_short);
     }
 
@@ -317,9 +315,8 @@ lc_password_check_policy (const char *password, int min_length, const char *logi
     return reject (error, "The password must not be one character repeated.");
 
   if (is_common_password (folded))
-    return reject (error,
-                   "This password is one of the most common passwords and is tried first by "
-                   "attackers; choose another one.");
+    return reject (error, "This password is one of the most common passwords and is tried first by "
+                          "attackers; choose another one.");
 
   return TRUE;
 }

@@ -35,7 +35,7 @@ percent_decode (const char *url_path, GError **error)
 
   for (p = url_path; *p != '\0'; p++)
     {
-      guchar c = (guchar) *p;
+      guchar c = (guchar)*p;
 
       if (c == '%')
         {
@@ -48,7 +48,7 @@ percent_decode (const char *url_path, GError **error)
                             "path: invalid percent escape (expected %%XX with two hex digits)");
               return NULL;
             }
-          c = (guchar) (hi * 16 + lo);
+          c = (guchar)(hi * 16 + lo);
           p += 2;
         }
 
@@ -58,7 +58,7 @@ percent_decode (const char *url_path, GError **error)
                         "path: contains a NUL or control character");
           return NULL;
         }
-      g_string_append_c (out, (char) c);
+      g_string_append_c (out, (char)c);
     }
 
   return g_steal_pointer (&out);

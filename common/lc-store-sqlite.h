@@ -11,6 +11,9 @@
 
 G_BEGIN_DECLS
 
+/* The database file inside the data directory (server.data_dir). */
+#define LC_STORE_DB_FILENAME "lessoncast.db"
+
 #define LC_TYPE_STORE_SQLITE (lc_store_sqlite_get_type ())
 G_DECLARE_FINAL_TYPE (LcStoreSqlite, lc_store_sqlite, LC, STORE_SQLITE, GObject)
 

@@ -3,6 +3,7 @@
 #include "common/lc-store.h"
 
 #include "common/lc-crypto.h"
+#include "common/lc-error.h"
 #include "common/lc-time.h"
 
 G_DEFINE_INTERFACE (LcStore, lc_store, G_TYPE_OBJECT)
@@ -10,6 +11,14 @@ G_DEFINE_INTERFACE (LcStore, lc_store, G_TYPE_OBJECT)
 static void
 lc_store_default_init (LcStoreInterface *iface)
 {
+}
+
+/* get_* with a NULL key (e.g. the school of an operator) finds nothing. */
+static gpointer
+no_key (GError **error)
+{
+  lc_set_error (error, LC_ERROR_NOT_FOUND, NULL, "not found");
+  return NULL;
 }
 
 gboolean
@@ -23,7 +32,7 @@ lc_store_migrate (LcStore *store, GError **error)
 int
 lc_store_get_schema_version (LcStore *store)
 {
-  g_return_val_if_fail (LC_IS_STORE (store), 0);
+  g_return_val_if_fail (LC_IS_STORE (store), -1);
   return LC_STORE_GET_IFACE (store)->get_schema_version (store);
 }
 
@@ -73,8 +82,9 @@ LcSchool *
 lc_store_get_school (LcStore *store, const char *id, GError **error)
 {
   g_return_val_if_fail (LC_IS_STORE (store), NULL);
-  g_return_val_if_fail (id != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  if (id == NULL)
+    return no_key (error);
   return LC_STORE_GET_IFACE (store)->get_school (store, id, error);
 }
 
@@ -108,8 +118,9 @@ LcAccount *
 lc_store_get_account (LcStore *store, const char *id, GError **error)
 {
   g_return_val_if_fail (LC_IS_STORE (store), NULL);
-  g_return_val_if_fail (id != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  if (id == NULL)
+    return no_key (error);
   return LC_STORE_GET_IFACE (store)->get_account (store, id, error);
 }
 
@@ -117,8 +128,9 @@ LcAccount *
 lc_store_get_account_by_login (LcStore *store, const char *login, GError **error)
 {
   g_return_val_if_fail (LC_IS_STORE (store), NULL);
-  g_return_val_if_fail (login != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  if (login == NULL)
+    return no_key (error);
   return LC_STORE_GET_IFACE (store)->get_account_by_login (store, login, error);
 }
 
@@ -151,8 +163,9 @@ LcSession *
 lc_store_get_session (LcStore *store, const char *token_hash, GError **error)
 {
   g_return_val_if_fail (LC_IS_STORE (store), NULL);
-  g_return_val_if_fail (token_hash != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  if (token_hash == NULL)
+    return no_key (error);
   return LC_STORE_GET_IFACE (store)->get_session (store, token_hash, error);
 }
 
@@ -181,8 +194,8 @@ lc_store_delete_sessions_for_account (LcStore *store, const char *account_id, co
   g_return_val_if_fail (LC_IS_STORE (store), -1);
   g_return_val_if_fail (account_id != NULL, -1);
   g_return_val_if_fail (error == NULL || *error == NULL, -1);
-  return LC_STORE_GET_IFACE (store)->delete_sessions_for_account (store, account_id,
-                                                                  keep_hash, error);
+  return LC_STORE_GET_IFACE (store)->delete_sessions_for_account (store, account_id, keep_hash,
+                                                                  error);
 }
 
 gint64
@@ -206,8 +219,9 @@ LcApiToken *
 lc_store_get_api_token_by_hash (LcStore *store, const char *token_hash, GError **error)
 {
   g_return_val_if_fail (LC_IS_STORE (store), NULL);
-  g_return_val_if_fail (token_hash != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  if (token_hash == NULL)
+    return no_key (error);
   return LC_STORE_GET_IFACE (store)->get_api_token_by_hash (store, token_hash, error);
 }
 
@@ -260,8 +274,9 @@ LcLesson *
 lc_store_get_lesson (LcStore *store, const char *id, GError **error)
 {
   g_return_val_if_fail (LC_IS_STORE (store), NULL);
-  g_return_val_if_fail (id != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  if (id == NULL)
+    return no_key (error);
   return LC_STORE_GET_IFACE (store)->get_lesson (store, id, error);
 }
 
@@ -292,9 +307,8 @@ lc_store_list_audit_events (LcStore *store, const LcAuditFilter *filter, GArray 
 }
 
 void
-lc_store_audit (LcStore *store, const char *actor_id, const char *action,
-                const char *object_type, const char *object_id, const char *client,
-                const char *details_json)
+lc_store_audit (LcStore *store, const char *actor_id, const char *action, const char *object_type,
+                const char *object_id, const char *client, const char *details_json)
 {
   g_autoptr (LcAuditEvent) event = NULL;
   g_autoptr (GError) error = NULL;

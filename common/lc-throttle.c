@@ -40,11 +40,23 @@ lc_throttle_free (LcThrottle *throttle)
   g_free (throttle);
 }
 
+/* Seconds from then to now, saturating; 0 when the clock went backwards
+ * (a clock that jumped back does not make a failure older). */
+static gint64
+elapsed_since (gint64 then, gint64 now)
+{
+  if (now <= then)
+    return 0;
+  if (then < 0 && now > G_MAXINT64 + then)
+    return G_MAXINT64;
+  return now - then;
+}
+
 static gboolean
 entry_is_forgotten (const LcThrottle *throttle, const ThrottleEntry *entry, gint64 now)
 {
-  /* A clock that jumped backwards does not make a failure older. */
-  return now > entry->last_failure && now - entry->last_failure >= throttle->forget_after;
+  return now > entry->last_failure
+         && elapsed_since (entry->last_failure, now) >= throttle->forget_after;
 }
 
 /* base_delay * 2^(failures - free_attempts), capped at max_delay, without overflow. */
@@ -61,6 +73,8 @@ entry_delay (const LcThrottle *throttle, const ThrottleEntry *entry)
   delay = throttle->base_delay;
   while (exponent > 0 && delay < throttle->max_delay)
     {
+      if (delay > G_MAXINT64 / 2)
+        return throttle->max_delay;
       delay *= 2;
       exponent--;
     }
@@ -71,7 +85,7 @@ gint64
 lc_throttle_wait (LcThrottle *throttle, const char *key, gint64 now)
 {
   ThrottleEntry *entry;
-  gint64 until;
+  gint64 delay, elapsed;
 
   g_return_val_if_fail (throttle != NULL, 0);
   g_return_val_if_fail (key != NULL, 0);
@@ -85,8 +99,9 @@ lc_throttle_wait (LcThrottle *throttle, const char *key, gint64 now)
       return 0;
     }
 
-  until = entry->last_failure + entry_delay (throttle, entry);
-  return until > now ? MIN (until - now, throttle->max_delay) : 0;
+  delay = entry_delay (throttle, entry); /* ≤ max_delay */
+  elapsed = elapsed_since (entry->last_failure, now);
+  return elapsed >= delay ? 0 : delay - elapsed;
 }
 
 void
@@ -123,8 +138,8 @@ lc_throttle_record_success (LcThrottle *throttle, const char *key)
 static gboolean
 is_forgotten_cb (gpointer key, gpointer value, gpointer user_data)
 {
-  const LcThrottle *throttle = ((gpointer *) user_data)[0];
-  const gint64 *now = ((gpointer *) user_data)[1];
+  const LcThrottle *throttle = ((gpointer *)user_data)[0];
+  const gint64 *now = ((gpointer *)user_data)[1];
 
   return entry_is_forgotten (throttle, value, *now);
 }

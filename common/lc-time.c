@@ -53,8 +53,8 @@ civil_from_days (gint64 z, gint64 *year, int *month, int *day)
   y = yoe + era * 400;
   doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
   mp = (5 * doy + 2) / 153;
-  *day = (int) (doy - (153 * mp + 2) / 5 + 1);
-  m = (int) (mp < 10 ? mp + 3 : mp - 9);
+  *day = (int)(doy - (153 * mp + 2) / 5 + 1);
+  m = (int)(mp < 10 ? mp + 3 : mp - 9);
   *month = m;
   *year = y + (m <= 2);
 }
@@ -73,10 +73,10 @@ split_unix (gint64 t, gint64 *year, int *month, int *day, int *hour, int *minute
       days -= 1;
     }
   civil_from_days (days, year, month, day);
-  *hour = (int) (rem / 3600);
-  *minute = (int) (rem / 60 % 60);
-  *second = (int) (rem % 60);
-  *weekday = (int) (((days % 7) + 7 + 4) % 7); /* 1970-01-01 was a Thursday */
+  *hour = (int)(rem / 3600);
+  *minute = (int)(rem / 60 % 60);
+  *second = (int)(rem % 60);
+  *weekday = (int)(((days % 7) + 7 + 4) % 7); /* 1970-01-01 was a Thursday */
 }
 
 /* Parse exactly n decimal digits at *p; advance on success. */
@@ -165,7 +165,7 @@ lc_time_parse_rfc3339 (const char *text, const char *field, gint64 *out_unix, GE
       p++;
       if (!parse_digits (&p, 2, &offset_hour) || !expect_char (&p, ':')
           || !parse_digits (&p, 2, &offset_minute))
-        return fail (error, field, "the offset is not ±hh:mm");
+        return fail (error, field, "the offset is not +hh:mm or -hh:mm");
       if (offset_hour > 23 || offset_minute > 59)
         return fail (error, field, "the offset is out of range");
     }
@@ -192,8 +192,9 @@ lc_time_parse_rfc3339 (const char *text, const char *field, gint64 *out_unix, GE
   if (second == 60) /* a leap second: Unix time has none */
     second = 59;
 
-  result = days_from_civil (year, month, day) * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second;
-  result -= offset_sign * (offset_hour * 3600 + offset_minute * 60);
+  result = days_from_civil (year, month, day) * SECONDS_PER_DAY;
+  result += (gint64)hour * 3600 + (gint64)minute * 60 + second;
+  result -= (gint64)offset_sign * ((gint64)offset_hour * 3600 + (gint64)offset_minute * 60);
 
   if (out_unix != NULL)
     *out_unix = result;
@@ -221,8 +222,8 @@ char *
 lc_time_format_http (gint64 unix_seconds)
 {
   static const char *const weekdays[7] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-  static const char *const months[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+  static const char *const months[12]
+      = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
   gint64 year;
   int month, day, hour, minute, second, weekday;
 

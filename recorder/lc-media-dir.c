@@ -23,8 +23,8 @@ prepare_one (const char *dir, const char *what, GError **error)
   if (g_mkdir_with_parents (dir, LC_MEDIA_DIR_MODE) != 0)
     {
       int saved = errno;
-      lc_set_error (error, LC_ERROR_CONFIG, NULL, "cannot create the %s directory %s: %s", what, dir,
-                    g_strerror (saved));
+      lc_set_error (error, LC_ERROR_CONFIG, NULL, "cannot create the %s directory %s: %s", what,
+                    dir, g_strerror (saved));
       return FALSE;
     }
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
@@ -89,7 +89,7 @@ lc_media_dir_free_space (const char *dir, guint64 *free_bytes, GError **error)
                     g_strerror (saved));
       return FALSE;
     }
-  guint64 frsize = st.f_frsize != 0 ? (guint64) st.f_frsize : (guint64) st.f_bsize;
-  *free_bytes = (guint64) st.f_bavail * frsize;
+  guint64 frsize = st.f_frsize != 0 ? (guint64)st.f_frsize : (guint64)st.f_bsize;
+  *free_bytes = (guint64)st.f_bavail * frsize;
   return TRUE;
 }

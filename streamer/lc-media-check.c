@@ -5,7 +5,7 @@
 #include <gst/gst.h>
 
 /* The elements the next steps use, with the Debian package that ships each
- * (for the hint in lc_media_describe). Keep the two columns in sync. */
+ * (named in lc_media_describe so the operator knows what to install). */
 typedef struct
 {
   const char *element;
@@ -33,20 +33,6 @@ static const LcRequiredElement required[] = {
   { "audiotestsrc", "gstreamer1.0-plugins-base" },
   { "x264enc", "gstreamer1.0-plugins-ugly" },
 };
-
-static const char *const required_names[] = {
-  "webrtcbin", "nicesrc", "nicesink", "rtph264depay", "rtph264pay", "rtpopusdepay", "rtpopuspay",
-  "h264parse", "opusdec", "opusenc", "avenc_aac", "mpegtsmux", "hlssink2", "splitmuxsink",
-  "mp4mux", "qtdemux", "videotestsrc", "audiotestsrc", "x264enc", NULL,
-};
-
-G_STATIC_ASSERT (G_N_ELEMENTS (required) + 1 == G_N_ELEMENTS (required_names));
-
-const char *const *
-lc_media_required_elements (void)
-{
-  return required_names;
-}
 
 /* Initialise GStreamer once (gst_init_check is itself idempotent). */
 static gboolean
@@ -111,29 +97,29 @@ lc_media_describe (void)
 
   version = gst_version_string ();
   if (ok)
-    return g_strdup_printf ("%s: all %u elements present", version,
-                            (guint) G_N_ELEMENTS (required));
+    return g_strdup_printf ("%s: all %u elements present", version, (guint)G_N_ELEMENTS (required));
 
   /* The names, then the Debian packages that provide them (each once). */
   g_autoptr (GString) text = g_string_new (NULL);
   g_autoptr (GPtrArray) packages = g_ptr_array_new ();
 
   g_string_append_printf (text, "%s: missing %u of %u elements: ", version, missing->len,
-                          (guint) G_N_ELEMENTS (required));
+                          (guint)G_N_ELEMENTS (required));
   for (guint i = 0; i < missing->len; i++)
     {
       const char *name = g_ptr_array_index (missing, i);
       const char *package = package_of (name);
 
       g_string_append_printf (text, "%s%s", i > 0 ? ", " : "", name);
-      if (package != NULL && !g_ptr_array_find_with_equal_func (packages, package, g_str_equal, NULL))
-        g_ptr_array_add (packages, (gpointer) package);
+      if (package != NULL
+          && !g_ptr_array_find_with_equal_func (packages, package, g_str_equal, NULL))
+        g_ptr_array_add (packages, (gpointer)package);
     }
   if (packages->len > 0)
     {
       g_string_append (text, " (install:");
       for (guint i = 0; i < packages->len; i++)
-        g_string_append_printf (text, " %s", (const char *) g_ptr_array_index (packages, i));
+        g_string_append_printf (text, " %s", (const char *)g_ptr_array_index (packages, i));
       g_string_append_c (text, ')');
     }
   return g_string_free (g_steal_pointer (&text), FALSE);

@@ -14,12 +14,10 @@ G_BEGIN_DECLS
  * When GStreamer cannot be initialised every factory is reported missing. */
 gboolean lc_media_check_plugins (GPtrArray **missing);
 
-/* The names checked, NULL-terminated (transfer none, static). */
-const char *const *lc_media_required_elements (void);
-
-/* One line for logs and `admin check`: "GStreamer 1.22.0: all 19 elements
- * present" or "GStreamer 1.22.0: missing x264enc, avenc_aac (install …)".
- * (transfer full) */
+/* One line for logs and `admin check` (runs the check itself):
+ * "GStreamer 1.22.0: all 19 elements present", or
+ * "GStreamer 1.22.0: missing 1 of 19 elements: x264enc (install: gstreamer1.0-plugins-ugly)",
+ * or "GStreamer could not be initialised: …". (transfer full) */
 char *lc_media_describe (void);
 
 G_END_DECLS

@@ -30,7 +30,7 @@ typedef struct
 {
   guint status;
   SoupMessageHeaders *headers; /* response headers (ref) */
-  GBytes *body;
+  GBytes *body; /* always followed by a NUL byte (not counted): readable as a string */
   JsonNode *json; /* parsed when the body is JSON (or problem+json), else NULL */
 } LcTestResponse;
 
@@ -52,6 +52,29 @@ char *lc_test_login_token (LcTestServer *ts, const char *login, const char *pass
 /* Convenience accessors on a JSON response ("a.b" paths not supported: one member). */
 const char *lc_test_json_string (LcTestResponse *resp, const char *member);
 gint64 lc_test_json_int (LcTestResponse *resp, const char *member);
+
+/* Assert that resp is an application/problem+json with this status, problem
+ * type slug ("invalid-field" for urn:lessoncast:problem:invalid-field; nullable
+ * = any) and field (nullable = not checked). */
+#define lc_test_assert_problem(resp, status, slug, field)                                         \
+  lc_test_assert_problem_at (G_STRLOC, (resp), (status), (slug), (field))
+void lc_test_assert_problem_at (const char *where, LcTestResponse *resp, guint status,
+                                const char *slug, const char *field);
+
+/* The "items" array of a list response (asserts 200 and the shape). (transfer none) */
+JsonArray *lc_test_items (LcTestResponse *resp);
+
+/* Seed rows straight into the store, bypassing the API (fast; for tests that
+ * are not about these routes). Each returns the new id (transfer full).
+ * role, visibility, status: API names ("teacher", "unlisted", "scheduled");
+ * school_id nullable for operators. Lessons last 45 minutes. */
+char *lc_test_seed_school (LcTestServer *ts, const char *short_name, const char *district);
+char *lc_test_seed_account (LcTestServer *ts, const char *login, const char *role,
+                            const char *school_id, const char *password,
+                            gboolean consent_publish_name);
+char *lc_test_seed_lesson (LcTestServer *ts, const char *school_id, const char *teacher_id,
+                           gint64 starts_at, const char *subject, int grade,
+                           const char *visibility, const char *status);
 
 /* Spin the context until cond returns TRUE or timeout_ms passes (asserts). */
 void lc_test_wait_for (LcTestServer *ts, gboolean (*cond) (gpointer), gpointer data, guint timeout_ms);

@@ -9,6 +9,38 @@
 
 #include <gst/gst.h>
 
+/* GLib's quark table is allocated by GLib's library constructor and, by design,
+ * dropped (never freed) when it grows past 2,048 quarks, which gst_init does.
+ * Debian's GLib has no frame pointers, so the fast unwinder records only
+ * malloc <- g_malloc for it and no suppression could tell it from a real leak.
+ * This test therefore asks for full unwinding and suppresses exactly the
+ * allocations made by library constructors (one-time by nature). */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LC_TEST_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define LC_TEST_ASAN 1
+#endif
+
+#ifdef LC_TEST_ASAN
+const char *__asan_default_options (void);
+const char *__lsan_default_suppressions (void);
+
+__attribute__ ((used, visibility ("default"))) const char *
+__asan_default_options (void)
+{
+  return "fast_unwind_on_malloc=0";
+}
+
+__attribute__ ((used, visibility ("default"))) const char *
+__lsan_default_suppressions (void)
+{
+  return "leak:_dl_init\n";
+}
+#endif
+
 /* A fresh temporary directory, removed (with everything in it) at the end. */
 typedef struct
 {
@@ -62,7 +94,7 @@ test_check_all_present (void)
   g_assert_nonnull (missing);
   /* Show what is missing in the TAP log before failing: it names packages. */
   for (guint i = 0; i < missing->len; i++)
-    g_test_message ("missing element: %s", (const char *) g_ptr_array_index (missing, i));
+    g_test_message ("missing element: %s", (const char *)g_ptr_array_index (missing, i));
   g_assert_cmpuint (missing->len, ==, 0);
   g_assert_true (ok);
   g_assert_true (gst_is_initialized ());
@@ -71,23 +103,32 @@ test_check_all_present (void)
   g_assert_true (lc_media_check_plugins (NULL));
 }
 
+/* Remove a factory from the registry: the check must name it, and describe
+ * must name it and the Debian package to install. */
 static void
-test_check_list_matches_registry (void)
+test_check_reports_missing (void)
 {
-  const char *const *names = lc_media_required_elements ();
-  guint count = 0;
+  g_autoptr (GPtrArray) missing = NULL;
+  GstRegistry *registry;
+  GstPluginFeature *feature;
 
   g_assert_true (lc_media_check_plugins (NULL));
-  for (; names[count] != NULL; count++)
-    {
-      /* Every name must be a real factory here, so a typo in the table fails. */
-      g_autoptr (GstElementFactory) factory = gst_element_factory_find (names[count]);
-      g_assert_nonnull (factory);
-    }
-  g_assert_cmpuint (count, ==, 19);
-  g_assert_true (g_strv_contains (names, "webrtcbin"));
-  g_assert_true (g_strv_contains (names, "hlssink2"));
-  g_assert_true (g_strv_contains (names, "x264enc"));
+  registry = gst_registry_get ();
+  feature = gst_registry_lookup_feature (registry, "x264enc");
+  g_assert_nonnull (feature);
+  gst_registry_remove_feature (registry, feature);
+  gst_object_unref (feature);
+
+  g_assert_false (lc_media_check_plugins (&missing));
+  g_assert_nonnull (missing);
+  g_assert_cmpuint (missing->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (missing, 0), ==, "x264enc");
+
+  g_autofree char *text = lc_media_describe ();
+  g_autofree char *version = gst_version_string ();
+  g_autofree char *expected = g_strdup_printf (
+      "%s: missing 1 of 19 elements: x264enc (install: gstreamer1.0-plugins-ugly)", version);
+  g_assert_cmpstr (text, ==, expected);
 }
 
 static void
@@ -206,8 +247,9 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/streamer/media-check/all-present", test_check_all_present);
-  g_test_add_func ("/streamer/media-check/list-matches-registry", test_check_list_matches_registry);
   g_test_add_func ("/streamer/media-check/describe", test_describe);
+  /* Last among the GStreamer tests: it removes x264enc from the registry. */
+  g_test_add_func ("/streamer/media-check/reports-missing", test_check_reports_missing);
   g_test_add ("/recorder/media-dir/prepare", TmpDir, NULL, tmp_setup, test_dir_prepare,
               tmp_teardown);
   g_test_add ("/recorder/media-dir/unwritable", TmpDir, NULL, tmp_setup, test_dir_unwritable,

@@ -1,0 +1,171 @@
+/* lc-api-private.h — what the lc-api*.c files share: the LcApi instance
+ * struct, the authenticated principal, role checks, request helpers (query,
+ * body, paging cursors) and the JSON builders. Not installed; tests may include it. */
+#pragma once
+
+#include "common/lc-crypto.h"
+#include "common/lc-error.h"
+#include "common/lc-json.h"
+#include "common/lc-model.h"
+#include "common/lc-password.h"
+#include "common/lc-throttle.h"
+#include "common/lc-time.h"
+#include "lc-api.h"
+
+G_BEGIN_DECLS
+
+#define LC_SESSION_COOKIE "lc_session"
+/* last_seen_at / last_used_at are written at most this often (seconds). */
+#define LC_API_TOUCH_INTERVAL 60
+/* A lesson may start this many seconds in the past (clock skew, slow forms). */
+#define LC_API_START_TOLERANCE 300
+
+struct _LcApi
+{
+  GObject parent_instance;
+
+  LcStore *store;
+  LcConfig *config;
+  LcThrottle *login_throttle; /* keys "acct:<login>" and "ip:<client>" */
+  LcKdfParams kdf;
+  char *dummy_hash;    /* verified against for unknown logins (same cost as a real check) */
+  guint kdf_in_flight; /* password verifications running in worker threads */
+  guint kdf_max_in_flight;
+  GHashTable *logins_in_flight; /* lower-case logins being verified: one guess at a time */
+  gboolean ready;
+};
+
+/* Who is calling. Anonymous callers have no principal (NULL). */
+typedef struct
+{
+  LcAccount *account;
+  char *session_hash; /* set when authenticated by the session cookie */
+  char *token_id;     /* set when authenticated by a bearer API token */
+} LcPrincipal;
+
+void lc_principal_free (LcPrincipal *principal);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LcPrincipal, lc_principal_free)
+
+/* Resolve the caller: "Authorization: Bearer <token>" or the lc_session
+ * cookie. Returns TRUE with *out = NULL for anonymous callers. A bad, revoked
+ * or expired bearer token is 401 (no fallback to anonymous); an unknown or
+ * expired session cookie counts as anonymous and is cleared with a
+ * Set-Cookie. Cookie-authenticated unsafe methods must pass the Origin check
+ * (LC_ERROR_CSRF otherwise). */
+gboolean lc_api_authenticate (LcApi *api, LcRequest *req, LcPrincipal **out, GError **error);
+/* Same, but anonymous is LC_ERROR_UNAUTHORIZED. */
+LcPrincipal *lc_api_require_principal (LcApi *api, LcRequest *req, GError **error);
+
+/* The CSRF rule on its own (pure apart from reading the request's headers). */
+gboolean lc_api_check_origin (LcApi *api, LcRequest *req, GError **error);
+/* "scheme://host[:port]" lower-cased without default port, or NULL. (transfer full) */
+char *lc_api_normalize_origin (const char *url);
+/* Base URL for absolute links (server.public_url, else scheme://Host). (transfer full) */
+char *lc_api_dup_base_url (LcApi *api, LcRequest *req);
+
+/* ---- role checks (pure) ---- */
+gboolean lc_principal_is_operator (const LcPrincipal *p);
+/* Coordinator or teacher whose school is school_id. */
+gboolean lc_principal_is_staff_of (const LcPrincipal *p, const char *school_id);
+gboolean lc_principal_is_coordinator_of (const LcPrincipal *p, const char *school_id);
+/* The lesson's teacher, a coordinator of its school, or an operator. */
+gboolean lc_can_manage_lesson (const LcPrincipal *p, const LcLesson *lesson);
+/* Operator or staff of the lesson's school: may see teacher ids. */
+gboolean lc_can_see_lesson_staff (const LcPrincipal *p, const LcLesson *lesson);
+/* Operator, a coordinator of the account's school, or the account itself. */
+gboolean lc_can_view_account (const LcPrincipal *p, const LcAccount *account);
+/* Operator; or a coordinator for teachers of their own school. */
+gboolean lc_can_manage_account (const LcPrincipal *p, const LcAccount *account);
+
+/* ---- request helpers ---- */
+/* 400 when the query has a parameter outside allowed (NULL-terminated). */
+gboolean lc_api_check_query (LcRequest *req, const char *const *allowed, GError **error);
+/* "limit": default lessons.default_page_size, 1..lessons.max_page_size else 422. */
+gboolean lc_api_parse_limit (LcApi *api, LcRequest *req, guint *limit, GError **error);
+/* Parse the body and validate it against specs. (transfer full) object node. */
+JsonNode *lc_api_parse_body (LcRequest *req, const LcFieldSpec *specs, gsize n_specs,
+                             gboolean partial, GError **error);
+
+/* Cursors: base64url of a compact JSON array. shape is one letter per element:
+ * 's' non-empty string, 'i' integer. Decoding is strict: anything else is
+ * LC_ERROR_MALFORMED with field "cursor". */
+char *lc_api_cursor_encode (JsonArray *values);
+JsonArray *lc_api_cursor_decode (const char *text, const char *shape, GError **error);
+
+/* {"items": items, "next_cursor": next_cursor|null} (takes items). */
+void lc_api_respond_list (LcRequest *req, JsonArray *items, const char *next_cursor);
+
+/* {"items": items} for short, unpaged lists (takes items). */
+void lc_api_respond_items (LcRequest *req, JsonArray *items);
+
+/* One audit event with the caller's account and address (details: JSON text
+ * or NULL; never secrets). */
+void lc_api_audit (LcApi *api, LcRequest *req, const LcPrincipal *p, const char *action,
+                   const char *object_type, const char *object_id, const char *details_json);
+
+/* {"fields":["title",…]}: the member names of a PATCH body, for audit
+ * details (names only, never values). (transfer full) */
+char *lc_api_fields_json (JsonObject *o);
+
+/* Cache-Control: no-store, for responses carrying secrets or personal data. */
+void lc_api_no_store (LcRequest *req);
+
+/* JSON member helpers on validated objects. */
+gboolean lc_json_has (JsonObject *o, const char *name);
+gboolean lc_json_is_null (JsonObject *o, const char *name);
+/* NULL when absent or null. (transfer none) */
+const char *lc_json_string (JsonObject *o, const char *name);
+
+/* ---- JSON builders ---- */
+JsonNode *lc_school_to_json (const LcSchool *school);
+JsonNode *lc_account_to_json (const LcAccount *account);
+JsonNode *lc_api_token_to_json (const LcApiToken *token);
+
+/* Schools and teachers of lessons, loaded once per request. */
+typedef struct
+{
+  LcStore *store;
+  GHashTable *schools;  /* id → LcSchool */
+  GHashTable *accounts; /* id → LcAccount */
+} LcLessonContext;
+
+void lc_lesson_context_init (LcLessonContext *ctx, LcStore *store);
+void lc_lesson_context_clear (LcLessonContext *ctx);
+/* (transfer none) or NULL with an error (NOT_FOUND when missing). */
+const LcSchool *lc_lesson_context_school (LcLessonContext *ctx, const char *id, GError **error);
+const LcAccount *lc_lesson_context_account (LcLessonContext *ctx, const char *id, GError **error);
+/* The Lesson object, with the teacher-name consent rule. */
+JsonNode *lc_lesson_to_json (LcLessonContext *ctx, const LcPrincipal *p, const LcLesson *lesson,
+                             GError **error);
+
+/* ---- routes ---- */
+
+/* A route implementation: responds itself and returns TRUE, or returns FALSE
+ * with an error that the wrapper turns into a problem response. */
+typedef gboolean (*LcApiRouteImpl) (LcApi *api, LcRequest *req, GError **error);
+
+#define LC_API_DEFINE_HANDLER(handler, impl)                                                       \
+  static void handler (LcRequest *req, gpointer user_data)                                         \
+  {                                                                                                \
+    g_autoptr (GError) handler_error = NULL;                                                       \
+                                                                                                   \
+    if (!impl (LC_API (user_data), req, &handler_error))                                           \
+      lc_request_respond_error (req, handler_error);                                               \
+  }
+
+typedef struct
+{
+  const char *method;
+  const char *pattern;
+  LcRouteHandler handler;
+} LcApiRoute;
+
+void lc_api_add_routes (LcApi *api, LcHttpServer *server, const LcApiRoute *routes, gsize n_routes);
+
+/* ---- route registration, one per file ---- */
+void lc_api_register_auth (LcApi *api, LcHttpServer *server);
+void lc_api_register_schools (LcApi *api, LcHttpServer *server);
+void lc_api_register_accounts (LcApi *api, LcHttpServer *server);
+void lc_api_register_lessons (LcApi *api, LcHttpServer *server);
+
+G_END_DECLS

@@ -1,0 +1,380 @@
+/* test-migrations.c — numbered schema migrations of the SQLite store: a fresh
+ * database, an upgrade of a populated v1 database, a database newer than the
+ * code, and that a failing migration leaves the database untouched. */
+#include <string.h>
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "common/lc-crypto.h"
+#include "common/lc-error.h"
+#include "common/lc-store-sqlite.h"
+
+typedef struct
+{
+  char *dir;
+  char *path;
+} Fixture;
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("lc-migrations-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->path = g_build_filename (f->dir, LC_STORE_DB_FILENAME, NULL);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (f->path, suffixes[i], NULL);
+
+      if (g_file_test (file, G_FILE_TEST_EXISTS))
+        g_assert_cmpint (g_remove (file), ==, 0);
+    }
+  g_assert_cmpint (g_rmdir (f->dir), ==, 0);
+  g_free (f->path);
+  g_free (f->dir);
+}
+
+static LcStoreSqlite *
+open_store (Fixture *f)
+{
+  g_autoptr (GError) error = NULL;
+  LcStoreSqlite *store = lc_store_sqlite_open (f->path, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (store);
+  return store;
+}
+
+static void
+close_store (LcStoreSqlite *store)
+{
+  g_assert_cmpuint (G_OBJECT (store)->ref_count, ==, 1);
+  lc_store_close (LC_STORE (store));
+  g_object_unref (store);
+}
+
+/* Raw access for what the store does not expose: user_version, schema objects. */
+static sqlite3 *
+open_raw (Fixture *f)
+{
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (f->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
+                   ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  return db;
+}
+
+static void
+raw_exec (sqlite3 *db, const char *sql)
+{
+  char *message = NULL;
+
+  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("%s: %s", sql, message);
+}
+
+static gint64
+raw_int (sqlite3 *db, const char *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 value;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+static gboolean
+index_exists (sqlite3 *db, const char *name)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean exists;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db,
+                                       "SELECT 1 FROM sqlite_master WHERE type = 'index' "
+                                       "AND name = ?1",
+                                       -1, &stmt, NULL),
+                   ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+  exists = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_finalize (stmt);
+  return exists;
+}
+
+static void
+test_fresh (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  LcStoreSqlite *store = open_store (f);
+  LcStore *iface = LC_STORE (store);
+  int latest = lc_store_get_latest_schema_version (iface);
+
+  g_assert_cmpint (latest, >=, 2);
+  g_assert_cmpint (lc_store_get_schema_version (iface), ==, 0); /* opening does not migrate */
+  g_assert_true (lc_store_migrate (iface, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (lc_store_get_schema_version (iface), ==, latest);
+
+  /* Again: nothing to do, nothing changes. */
+  g_assert_true (lc_store_migrate (iface, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (lc_store_get_schema_version (iface), ==, latest);
+  close_store (store);
+
+  /* Reopened: the version is in the file. */
+  store = open_store (f);
+  g_assert_cmpint (lc_store_get_schema_version (LC_STORE (store)), ==, latest);
+  close_store (store);
+}
+
+static void
+test_step_by_step (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  LcStoreSqlite *store = open_store (f);
+  int latest = lc_store_get_latest_schema_version (LC_STORE (store));
+
+  for (int v = 1; v <= latest; v++)
+    {
+      g_assert_true (lc_store_sqlite_migrate_to (store, v, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (lc_store_get_schema_version (LC_STORE (store)), ==, v);
+    }
+  /* Never downwards. */
+  g_assert_true (lc_store_sqlite_migrate_to (store, 1, &error));
+  g_assert_cmpint (lc_store_get_schema_version (LC_STORE (store)), ==, latest);
+
+  g_assert_false (lc_store_sqlite_migrate_to (store, latest + 1, &error));
+  g_assert_error (error, LC_ERROR, LC_ERROR_STORE);
+  g_clear_error (&error);
+  g_assert_false (lc_store_sqlite_migrate_to (store, -1, &error));
+  g_assert_error (error, LC_ERROR, LC_ERROR_STORE);
+  close_store (store);
+}
+
+static void
+test_upgrade_v1_with_data (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  LcStoreSqlite *store = open_store (f);
+  LcStore *iface = LC_STORE (store);
+  g_autoptr (LcSchool) school = lc_school_new ();
+  g_autoptr (LcAccount) teacher = lc_account_new ();
+  g_autoptr (LcLesson) lesson = lc_lesson_new ();
+  g_autoptr (LcSession) session = lc_session_new ();
+  sqlite3 *raw;
+
+  g_assert_true (lc_store_sqlite_migrate_to (store, 1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (lc_store_get_schema_version (iface), ==, 1);
+
+  school->id = lc_id_new ();
+  school->name = g_strdup ("ГБОУ «Школа № 57»");
+  school->short_name = g_strdup ("Школа № 57");
+  school->district = g_strdup ("Хамовники");
+  school->has_location = TRUE;
+  school->latitude = 55.7469;
+  school->longitude = 37.6014;
+  school->created_at = school->updated_at = 1700000000;
+  g_assert_true (lc_store_insert_school (iface, school, &error));
+  g_assert_no_error (error);
+
+  teacher->id = lc_id_new ();
+  teacher->login = g_strdup ("teacher.s57");
+  teacher->display_name = g_strdup ("Анна Петровна Смирнова");
+  teacher->role = LC_ROLE_TEACHER;
+  teacher->school_id = g_strdup (school->id);
+  teacher->password_hash = g_strdup ("$scrypt$ln=10,r=8,p=1$AAAA$BBBB");
+  g_assert_true (lc_store_insert_account (iface, teacher, &error));
+  g_assert_no_error (error);
+
+  lesson->id = lc_id_new ();
+  lesson->title = g_strdup ("Дроби на практике");
+  lesson->subject = g_strdup ("Математика");
+  lesson->grade = 6;
+  lesson->school_id = g_strdup (school->id);
+  lesson->teacher_id = g_strdup (teacher->id);
+  lesson->starts_at = 1800000000;
+  lesson->ends_at = 1800002700;
+  lesson->publish_key = lc_secret_new ("lpk");
+  g_assert_true (lc_store_insert_lesson (iface, lesson, &error));
+  g_assert_no_error (error);
+
+  session->token_hash = g_strdup ("hash");
+  session->account_id = g_strdup (teacher->id);
+  session->created_at = 1700000000;
+  session->expires_at = 1900000000;
+  g_assert_true (lc_store_insert_session (iface, session, &error));
+  g_assert_no_error (error);
+  lc_store_audit (iface, teacher->id, "lesson.create", "lesson", lesson->id, NULL, NULL);
+  close_store (store);
+
+  /* v1 on disk: the v2 indexes are not there yet. */
+  raw = open_raw (f);
+  g_assert_cmpint (raw_int (raw, "PRAGMA user_version"), ==, 1);
+  g_assert_false (index_exists (raw, "lessons_school_starts"));
+  g_assert_true (index_exists (raw, "lessons_school"));
+  sqlite3_close (raw);
+
+  /* Upgrade. */
+  store = open_store (f);
+  iface = LC_STORE (store);
+  g_assert_true (lc_store_migrate (iface, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (lc_store_get_schema_version (iface), ==,
+                   lc_store_get_latest_schema_version (iface));
+
+  /* Data intact. */
+  {
+    g_autoptr (LcSchool) s = lc_store_get_school (iface, school->id, &error);
+    g_autoptr (LcAccount) a = lc_store_get_account_by_login (iface, "teacher.s57", &error);
+    g_autoptr (LcLesson) l = lc_store_get_lesson (iface, lesson->id, &error);
+    g_autoptr (LcSession) se = lc_store_get_session (iface, "hash", &error);
+    g_autoptr (GPtrArray) audit = lc_store_list_audit_events (iface, NULL, NULL, &error);
+    g_autofree char *report = NULL;
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (s->name, ==, "ГБОУ «Школа № 57»");
+    g_assert_cmpfloat (s->latitude, ==, 55.7469);
+    g_assert_cmpstr (a->id, ==, teacher->id);
+    g_assert_cmpstr (a->display_name, ==, "Анна Петровна Смирнова");
+    g_assert_cmpstr (l->title, ==, "Дроби на практике");
+    g_assert_cmpstr (l->publish_key, ==, lesson->publish_key);
+    g_assert_cmpint (l->starts_at, ==, 1800000000);
+    g_assert_cmpstr (se->account_id, ==, teacher->id);
+    g_assert_cmpuint (audit->len, ==, 1);
+    g_assert_true (lc_store_check (iface, &report, &error));
+    g_assert_no_error (error);
+  }
+  close_store (store);
+
+  raw = open_raw (f);
+  g_assert_true (index_exists (raw, "lessons_school_starts"));
+  g_assert_true (index_exists (raw, "schools_district_name"));
+  g_assert_false (index_exists (raw, "lessons_school")); /* replaced */
+  g_assert_false (index_exists (raw, "schools_district"));
+  g_assert_cmpint (raw_int (raw, "SELECT count(*) FROM lessons"), ==, 1);
+  sqlite3_close (raw);
+}
+
+static void
+test_too_new (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *expected = NULL;
+  LcStoreSqlite *store = open_store (f);
+  int latest = lc_store_get_latest_schema_version (LC_STORE (store));
+  sqlite3 *raw;
+
+  g_assert_true (lc_store_migrate (LC_STORE (store), &error));
+  close_store (store);
+
+  /* A later lessoncast migrated this file to version 7. */
+  raw = open_raw (f);
+  raw_exec (raw, "PRAGMA user_version = 7");
+  sqlite3_close (raw);
+
+  store = open_store (f);
+  g_assert_false (lc_store_migrate (LC_STORE (store), &error));
+  g_assert_error (error, LC_ERROR, LC_ERROR_STORE);
+  expected = g_strdup_printf ("database schema version 7 is newer than this lessoncast (%d): "
+                              "upgrade lessoncast",
+                              latest);
+  g_assert_cmpstr (error->message, ==, expected);
+  g_clear_error (&error);
+  g_assert_false (lc_store_sqlite_migrate_to (store, 1, &error));
+  g_assert_error (error, LC_ERROR, LC_ERROR_STORE);
+  g_assert_cmpint (lc_store_get_schema_version (LC_STORE (store)), ==, 7);
+  close_store (store);
+}
+
+static void
+test_failure_rolls_back (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  LcStoreSqlite *store = open_store (f);
+  sqlite3 *raw;
+
+  g_assert_true (lc_store_sqlite_migrate_to (store, 1, &error));
+  g_assert_no_error (error);
+  close_store (store);
+
+  /* Someone created an object whose name migration 2 needs: migration 2
+   * creates schools_district_name first, then fails on lessons_school_starts. */
+  raw = open_raw (f);
+  raw_exec (raw, "CREATE TABLE lessons_school_starts (x)");
+  sqlite3_close (raw);
+
+  store = open_store (f);
+  g_assert_false (lc_store_migrate (LC_STORE (store), &error));
+  g_assert_error (error, LC_ERROR, LC_ERROR_STORE);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "migration 2"));
+  g_clear_error (&error);
+  g_assert_cmpint (lc_store_get_schema_version (LC_STORE (store)), ==, 1);
+  close_store (store);
+
+  raw = open_raw (f);
+  g_assert_cmpint (raw_int (raw, "PRAGMA user_version"), ==, 1);
+  g_assert_false (index_exists (raw, "schools_district_name")); /* its first step undone */
+  g_assert_true (index_exists (raw, "schools_district"));
+  g_assert_true (index_exists (raw, "lessons_school"));
+
+  /* Once the obstacle is gone, the same migration succeeds. */
+  raw_exec (raw, "DROP TABLE lessons_school_starts");
+  sqlite3_close (raw);
+  store = open_store (f);
+  g_assert_true (lc_store_migrate (LC_STORE (store), &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (lc_store_get_schema_version (LC_STORE (store)), ==,
+                   lc_store_get_latest_schema_version (LC_STORE (store)));
+  close_store (store);
+}
+
+static gboolean
+txn_migrate (LcStore *store, gpointer user_data, GError **error)
+{
+  return lc_store_migrate (store, error);
+}
+
+static void
+test_not_inside_transaction (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  LcStoreSqlite *store = open_store (f);
+
+  g_assert_false (lc_store_transaction (LC_STORE (store), txn_migrate, NULL, &error));
+  g_assert_error (error, LC_ERROR, LC_ERROR_STORE);
+  g_clear_error (&error);
+  g_assert_cmpint (lc_store_get_schema_version (LC_STORE (store)), ==, 0);
+  close_store (store);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("/common/migrations/fresh", test_fresh);
+  ADD ("/common/migrations/step-by-step", test_step_by_step);
+  ADD ("/common/migrations/upgrade-v1-with-data", test_upgrade_v1_with_data);
+  ADD ("/common/migrations/too-new", test_too_new);
+  ADD ("/common/migrations/failure-rolls-back", test_failure_rolls_back);
+  ADD ("/common/migrations/not-inside-transaction", test_not_inside_transaction);
+#undef ADD
+
+  return g_test_run ();
+}

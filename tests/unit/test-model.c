@@ -1,0 +1,285 @@
+/* test-model.c — the data model (common/lc-model): enum ↔ API name
+ * conversions, the NULL-terminated name lists, and deep copies / frees. */
+#include <string.h>
+
+#include "common/lc-model.h"
+
+static guint
+count_names (const char *const *names)
+{
+  guint n = 0;
+
+  while (names[n] != NULL)
+    n++;
+  return n;
+}
+
+static void
+test_role_names (void)
+{
+  static const char *const expected[] = { "operator", "coordinator", "teacher" };
+  LcRole role;
+
+  g_assert_cmpuint (count_names (lc_role_names), ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      g_assert_cmpstr (lc_role_to_string ((LcRole)i), ==, expected[i]);
+      g_assert_cmpstr (lc_role_names[i], ==, expected[i]);
+      role = (LcRole)99;
+      g_assert_true (lc_role_from_string (expected[i], &role));
+      g_assert_cmpint (role, ==, (int)i);
+    }
+  g_assert_cmpint (LC_ROLE_OPERATOR, ==, 0);
+  g_assert_cmpint (LC_ROLE_TEACHER, ==, 2);
+
+  role = LC_ROLE_TEACHER;
+  g_assert_false (lc_role_from_string ("Operator", &role)); /* API names are exact */
+  g_assert_false (lc_role_from_string ("admin", &role));
+  g_assert_false (lc_role_from_string ("", &role));
+  g_assert_false (lc_role_from_string (NULL, &role));
+  g_assert_false (lc_role_from_string ("teacher ", &role));
+  g_assert_cmpint (role, ==, LC_ROLE_TEACHER); /* untouched on failure */
+  g_assert_true (lc_role_from_string ("coordinator", NULL));
+}
+
+static void
+test_status_names (void)
+{
+  static const char *const expected[] = { "scheduled", "live", "ended", "cancelled" };
+  LcLessonStatus status;
+
+  g_assert_cmpuint (count_names (lc_lesson_status_names), ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      g_assert_cmpstr (lc_lesson_status_to_string ((LcLessonStatus)i), ==, expected[i]);
+      g_assert_cmpstr (lc_lesson_status_names[i], ==, expected[i]);
+      status = (LcLessonStatus)99;
+      g_assert_true (lc_lesson_status_from_string (expected[i], &status));
+      g_assert_cmpint (status, ==, (int)i);
+    }
+  status = LC_LESSON_LIVE;
+  g_assert_false (lc_lesson_status_from_string ("canceled", &status)); /* US spelling */
+  g_assert_false (lc_lesson_status_from_string ("SCHEDULED", &status));
+  g_assert_false (lc_lesson_status_from_string (NULL, &status));
+  g_assert_cmpint (status, ==, LC_LESSON_LIVE);
+}
+
+static void
+test_visibility_names (void)
+{
+  LcVisibility visibility = LC_VISIBILITY_PUBLIC;
+
+  g_assert_cmpuint (count_names (lc_visibility_names), ==, 2);
+  g_assert_cmpstr (lc_visibility_to_string (LC_VISIBILITY_PUBLIC), ==, "public");
+  g_assert_cmpstr (lc_visibility_to_string (LC_VISIBILITY_UNLISTED), ==, "unlisted");
+  g_assert_cmpstr (lc_visibility_names[0], ==, "public");
+  g_assert_cmpstr (lc_visibility_names[1], ==, "unlisted");
+  g_assert_true (lc_visibility_from_string ("unlisted", &visibility));
+  g_assert_cmpint (visibility, ==, LC_VISIBILITY_UNLISTED);
+  g_assert_true (lc_visibility_from_string ("public", &visibility));
+  g_assert_cmpint (visibility, ==, LC_VISIBILITY_PUBLIC);
+  g_assert_false (lc_visibility_from_string ("private", &visibility));
+  g_assert_false (lc_visibility_from_string ("", &visibility));
+  g_assert_cmpint (visibility, ==, LC_VISIBILITY_PUBLIC);
+}
+
+static void
+test_defaults (void)
+{
+  g_autoptr (LcLesson) lesson = lc_lesson_new ();
+  g_autoptr (LcSchool) school = lc_school_new ();
+  g_autoptr (LcAccount) account = lc_account_new ();
+  g_autoptr (LcSession) session = lc_session_new ();
+  g_autoptr (LcApiToken) token = lc_api_token_new ();
+  g_autoptr (LcAuditEvent) event = lc_audit_event_new ();
+
+  g_assert_cmpint (lesson->status, ==, LC_LESSON_SCHEDULED);
+  g_assert_cmpint (lesson->visibility, ==, LC_VISIBILITY_PUBLIC);
+  g_assert_true (lesson->recording);
+  g_assert_null (lesson->id);
+  g_assert_cmpint (lesson->grade, ==, 0);
+  g_assert_false (school->has_location);
+  g_assert_null (school->website);
+  g_assert_false (account->disabled);
+  g_assert_false (account->consent_publish_name);
+  g_assert_null (account->school_id);
+  g_assert_cmpint (session->expires_at, ==, 0);
+  g_assert_false (token->revoked);
+  g_assert_null (event->actor_id);
+
+  /* Freeing NULL is allowed everywhere. */
+  lc_school_free (NULL);
+  lc_account_free (NULL);
+  lc_lesson_free (NULL);
+  lc_session_free (NULL);
+  lc_api_token_free (NULL);
+  lc_audit_event_free (NULL);
+}
+
+static void
+test_copy_school (void)
+{
+  g_autoptr (LcSchool) school = lc_school_new ();
+  g_autoptr (LcSchool) copy = NULL;
+  g_autoptr (LcSchool) bare_copy = NULL;
+
+  school->id = g_strdup ("AAAAAAAAAAAAAAAAAAAAAA");
+  school->name = g_strdup ("ГБОУ «Школа № 57»");
+  school->short_name = g_strdup ("Школа № 57");
+  school->district = g_strdup ("Хамовники");
+  school->address = g_strdup ("Малый Знаменский пер., 7/10");
+  school->has_location = TRUE;
+  school->latitude = 55.7469;
+  school->longitude = 37.6014;
+  school->website = g_strdup ("https://school57.example.ru");
+  school->created_at = 1000;
+  school->updated_at = 2000;
+
+  copy = lc_school_copy (school);
+  g_assert_true (copy != school);
+  g_assert_true (copy->name != school->name); /* deep */
+  g_assert_cmpstr (copy->id, ==, school->id);
+  g_assert_cmpstr (copy->name, ==, school->name);
+  g_assert_cmpstr (copy->short_name, ==, school->short_name);
+  g_assert_cmpstr (copy->district, ==, school->district);
+  g_assert_cmpstr (copy->address, ==, school->address);
+  g_assert_cmpstr (copy->website, ==, school->website);
+  g_assert_true (copy->has_location);
+  g_assert_cmpfloat (copy->latitude, ==, 55.7469);
+  g_assert_cmpfloat (copy->longitude, ==, 37.6014);
+  g_assert_cmpint (copy->created_at, ==, 1000);
+  g_assert_cmpint (copy->updated_at, ==, 2000);
+
+  /* The copy survives the original. */
+  g_clear_pointer (&school, lc_school_free);
+  g_assert_cmpstr (copy->short_name, ==, "Школа № 57");
+
+  bare_copy = lc_school_copy (copy);
+  g_free (bare_copy->address);
+  bare_copy->address = NULL;
+  g_clear_pointer (&copy, lc_school_free);
+  {
+    g_autoptr (LcSchool) again = lc_school_copy (bare_copy);
+
+    g_assert_null (again->address);
+    g_assert_cmpstr (again->website, ==, "https://school57.example.ru");
+  }
+}
+
+static void
+test_copy_account (void)
+{
+  g_autoptr (LcAccount) account = lc_account_new ();
+  g_autoptr (LcAccount) copy = NULL;
+
+  account->id = g_strdup ("BBBBBBBBBBBBBBBBBBBBBB");
+  account->login = g_strdup ("teacher.s57");
+  account->display_name = g_strdup ("Анна Петровна Смирнова");
+  account->role = LC_ROLE_COORDINATOR;
+  account->school_id = g_strdup ("AAAAAAAAAAAAAAAAAAAAAA");
+  account->password_hash = g_strdup ("$scrypt$ln=10,r=8,p=1$c2FsdA$aGFzaA");
+  account->consent_publish_name = TRUE;
+  account->disabled = TRUE;
+  account->created_at = 10;
+  account->updated_at = 20;
+  account->password_changed_at = 30;
+
+  copy = lc_account_copy (account);
+  g_clear_pointer (&account, lc_account_free);
+  g_assert_cmpstr (copy->id, ==, "BBBBBBBBBBBBBBBBBBBBBB");
+  g_assert_cmpstr (copy->login, ==, "teacher.s57");
+  g_assert_cmpstr (copy->display_name, ==, "Анна Петровна Смирнова");
+  g_assert_cmpint (copy->role, ==, LC_ROLE_COORDINATOR);
+  g_assert_cmpstr (copy->school_id, ==, "AAAAAAAAAAAAAAAAAAAAAA");
+  g_assert_cmpstr (copy->password_hash, ==, "$scrypt$ln=10,r=8,p=1$c2FsdA$aGFzaA");
+  g_assert_true (copy->consent_publish_name);
+  g_assert_true (copy->disabled);
+  g_assert_cmpint (copy->created_at, ==, 10);
+  g_assert_cmpint (copy->updated_at, ==, 20);
+  g_assert_cmpint (copy->password_changed_at, ==, 30);
+}
+
+static void
+test_copy_lesson (void)
+{
+  g_autoptr (LcLesson) lesson = lc_lesson_new ();
+  g_autoptr (LcLesson) copy = NULL;
+
+  lesson->id = g_strdup ("CCCCCCCCCCCCCCCCCCCCCC");
+  lesson->title = g_strdup ("Дроби на практике");
+  lesson->description = g_strdup ("");
+  lesson->subject = g_strdup ("Математика");
+  lesson->grade = 6;
+  lesson->school_id = g_strdup ("AAAAAAAAAAAAAAAAAAAAAA");
+  lesson->teacher_id = g_strdup ("BBBBBBBBBBBBBBBBBBBBBB");
+  lesson->starts_at = 1800000000;
+  lesson->ends_at = 1800002700;
+  lesson->visibility = LC_VISIBILITY_UNLISTED;
+  lesson->recording = FALSE;
+  lesson->status = LC_LESSON_LIVE;
+  lesson->publish_key = g_strdup ("lpk_secret");
+  lesson->created_at = 5;
+  lesson->updated_at = 6;
+
+  copy = lc_lesson_copy (lesson);
+  g_assert_true (copy->publish_key != lesson->publish_key);
+  g_clear_pointer (&lesson, lc_lesson_free);
+  g_assert_cmpstr (copy->id, ==, "CCCCCCCCCCCCCCCCCCCCCC");
+  g_assert_cmpstr (copy->title, ==, "Дроби на практике");
+  g_assert_cmpstr (copy->description, ==, "");
+  g_assert_cmpstr (copy->subject, ==, "Математика");
+  g_assert_cmpint (copy->grade, ==, 6);
+  g_assert_cmpstr (copy->school_id, ==, "AAAAAAAAAAAAAAAAAAAAAA");
+  g_assert_cmpstr (copy->teacher_id, ==, "BBBBBBBBBBBBBBBBBBBBBB");
+  g_assert_cmpint (copy->starts_at, ==, 1800000000);
+  g_assert_cmpint (copy->ends_at, ==, 1800002700);
+  g_assert_cmpint (copy->visibility, ==, LC_VISIBILITY_UNLISTED);
+  g_assert_false (copy->recording);
+  g_assert_cmpint (copy->status, ==, LC_LESSON_LIVE);
+  g_assert_cmpstr (copy->publish_key, ==, "lpk_secret");
+  g_assert_cmpint (copy->created_at, ==, 5);
+  g_assert_cmpint (copy->updated_at, ==, 6);
+}
+
+static void
+test_free_filled (void)
+{
+  /* Every owned field set: LeakSanitizer checks the free functions release them all. */
+  LcSession *session = lc_session_new ();
+  LcApiToken *token = lc_api_token_new ();
+  LcAuditEvent *event = lc_audit_event_new ();
+
+  session->token_hash = g_strdup ("hash");
+  session->account_id = g_strdup ("account");
+  token->id = g_strdup ("id");
+  token->account_id = g_strdup ("account");
+  token->name = g_strdup ("portal sync");
+  token->token_hash = g_strdup ("hash");
+  event->id = g_strdup ("id");
+  event->actor_id = g_strdup ("actor");
+  event->action = g_strdup ("login.success");
+  event->object_type = g_strdup ("session");
+  event->object_id = g_strdup ("object");
+  event->client = g_strdup ("127.0.0.1");
+  event->details = g_strdup ("{}");
+  lc_session_free (session);
+  lc_api_token_free (token);
+  lc_audit_event_free (event);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/common/model/role-names", test_role_names);
+  g_test_add_func ("/common/model/status-names", test_status_names);
+  g_test_add_func ("/common/model/visibility-names", test_visibility_names);
+  g_test_add_func ("/common/model/defaults", test_defaults);
+  g_test_add_func ("/common/model/copy-school", test_copy_school);
+  g_test_add_func ("/common/model/copy-account", test_copy_account);
+  g_test_add_func ("/common/model/copy-lesson", test_copy_lesson);
+  g_test_add_func ("/common/model/free-filled", test_free_filled);
+
+  return g_test_run ();
+}
