@@ -13,6 +13,7 @@
 #include "common/lc-store-sqlite.h"
 #include "common/lc-time.h"
 #include "lc-demo.h"
+#include "recorder/lc-media-dir.h"
 #include "signaling/lc-api.h"
 
 #ifndef LC_STORE_DB_FILENAME
@@ -50,6 +51,18 @@ struct _LcApp
 G_DEFINE_FINAL_TYPE (LcApp, lc_app, G_TYPE_OBJECT)
 
 static void
+remove_purge_source (LcApp *self)
+{
+  if (self->purge_source)
+    {
+      GSource *source = g_main_context_find_source_by_id (self->context, self->purge_source);
+      if (source)
+        g_source_destroy (source);
+      self->purge_source = 0;
+    }
+}
+
+static void
 close_store (LcApp *self)
 {
   if (self->store && !self->store_closed)
@@ -65,13 +78,7 @@ lc_app_dispose (GObject *object)
 {
   LcApp *self = LC_APP (object);
 
-  if (self->purge_source)
-    {
-      GSource *source = g_main_context_find_source_by_id (self->context, self->purge_source);
-      if (source)
-        g_source_destroy (source);
-      self->purge_source = 0;
-    }
+  remove_purge_source (self);
   g_clear_object (&self->api);
   g_clear_object (&self->http);
   close_store (self);
@@ -319,6 +326,14 @@ lc_app_start (LcApp *app, gboolean demo, GError **error)
       return FALSE;
     }
 
+  g_autofree char *recordings_dir = NULL;
+  g_autofree char *hls_dir = NULL;
+  guint64 free_bytes = 0;
+  if (!lc_media_dir_prepare (data_dir, &recordings_dir, &hls_dir, error))
+    return FALSE;
+  if (lc_media_dir_free_space (recordings_dir, &free_bytes, NULL))
+    g_message ("data directory %s: %.1f GiB free", data_dir, free_bytes / (1024.0 * 1024 * 1024));
+
   g_autofree char *db_path = g_build_filename (data_dir, LC_STORE_DB_FILENAME, NULL);
   LcStoreSqlite *sqlite = lc_store_sqlite_open (db_path, error);
   if (!sqlite)
@@ -340,7 +355,9 @@ lc_app_start (LcApp *app, gboolean demo, GError **error)
   if (!setup_http (app, error))
     return FALSE;
 
-  app->purge_source = g_timeout_add_seconds (SESSION_PURGE_INTERVAL_S, on_purge_timeout, app);
+  g_autoptr (GSource) purge = g_timeout_source_new_seconds (SESSION_PURGE_INTERVAL_S);
+  g_source_set_callback (purge, on_purge_timeout, app, NULL);
+  app->purge_source = g_source_attach (purge, app->context);
   on_purge_timeout (app);
 
   lc_api_set_ready (app->api, TRUE);
@@ -419,11 +436,7 @@ lc_app_stop (LcApp *app, GCallback done, gpointer user_data)
   app->stopping = TRUE;
   app->stop_done = done;
   app->stop_data = user_data;
-  if (app->purge_source)
-    {
-      g_source_remove (app->purge_source);
-      app->purge_source = 0;
-    }
+  remove_purge_source (app);
   if (app->api)
     lc_api_set_ready (app->api, FALSE);
   g_object_ref (app);

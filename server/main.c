@@ -9,6 +9,7 @@
 #include "common/lc-log.h"
 #include "lc-admin.h"
 #include "lc-app.h"
+#include "streamer/lc-media-check.h"
 
 #define EXIT_USAGE 2
 
@@ -68,6 +69,23 @@ print_announcement (const char *text, gpointer user_data)
   fflush (stdout);
 }
 
+/* Defaults < file < --listen/--data-dir < --set, then cross-key checks. */
+static gboolean
+load_config (LcConfig *config, const char *file, const char *listen, const char *data_dir,
+             char **assignments, GError **error)
+{
+  if (file && !lc_config_load_file (config, file, error))
+    return FALSE;
+  if (listen && !lc_config_set (config, "server.listen", listen, error))
+    return FALSE;
+  if (data_dir && !lc_config_set (config, "server.data_dir", data_dir, error))
+    return FALSE;
+  for (char **a = assignments; a && *a; a++)
+    if (!lc_config_set_assignment (config, *a, error))
+      return FALSE;
+  return lc_config_validate (config, error);
+}
+
 static int
 serve_main (int argc, char **argv)
 {
@@ -104,19 +122,22 @@ serve_main (int argc, char **argv)
       return EXIT_USAGE;
     }
 
-  if ((config_file && !lc_config_load_file (config, config_file, &error))
-      || (listen && !lc_config_set (config, "server.listen", listen, &error))
-      || (data_dir && !lc_config_set (config, "server.data_dir", data_dir, &error)))
-    goto config_error;
-  for (char **a = assignments; a && *a; a++)
-    if (!lc_config_set_assignment (config, *a, &error))
-      goto config_error;
-  if (!lc_config_validate (config, &error))
-    goto config_error;
+  if (!load_config (config, config_file, listen, data_dir, assignments, &error))
+    {
+      g_printerr ("lessoncast: configuration error: %s\n", error->message);
+      return EXIT_USAGE;
+    }
 
   lc_log_level_from_string (lc_config_get_string (config, "log.level"), &level);
   lc_log_format_from_string (lc_config_get_string (config, "log.format"), &format);
   lc_log_install (format, level, 2);
+
+  g_autoptr (GPtrArray) missing = NULL;
+  g_autofree char *media = lc_media_describe ();
+  if (!lc_media_check_plugins (&missing))
+    g_warning ("media: %s (install the GStreamer plugin packages listed in README.md)", media);
+  else
+    g_info ("media: %s", media);
 
   ServeState state = { .loop = g_main_loop_new (NULL, FALSE) };
   state.app = lc_app_new (config);
@@ -143,10 +164,6 @@ serve_main (int argc, char **argv)
   g_main_loop_unref (state.loop);
   g_message ("stopped");
   return state.exit_code;
-
-config_error:
-  g_printerr ("lessoncast: configuration error: %s\n", error->message);
-  return EXIT_USAGE;
 }
 
 int

@@ -48,13 +48,20 @@ secret_free (char *secret)
   g_free (secret);
 }
 
+/* The login throttle's clock: monotonic milliseconds. */
+static gint64
+throttle_now (void)
+{
+  return g_get_monotonic_time () / 1000;
+}
+
 static char *
 throttle_key (const char *kind, const char *value)
 {
   return g_strdup_printf ("%s:%s", kind, value != NULL ? value : "");
 }
 
-/* Seconds before another password attempt for this login from this client. */
+/* Milliseconds before another password attempt for this login from this client. */
 static gint64
 throttle_wait (LcApi *api, const char *login, const char *client, gint64 now)
 {
@@ -85,12 +92,15 @@ throttle_success (LcApi *api, const char *login)
   lc_throttle_record_success (api->login_throttle, acct_key);
 }
 
+/* 429 with Retry-After: wait_ms rounded up to whole seconds. */
 static void
-set_rate_limited (GError **error, gint64 wait)
+set_rate_limited (GError **error, gint64 wait_ms)
 {
+  gint64 seconds = MAX ((wait_ms + 999) / 1000, 1);
+
   lc_set_error (error, LC_ERROR_RATE_LIMITED, NULL,
-                "too many failed attempts; try again in %" G_GINT64_FORMAT " s", wait);
-  lc_error_set_retry_after (*error, (int)MIN (wait, G_MAXINT));
+                "too many failed attempts; try again in %" G_GINT64_FORMAT " s", seconds);
+  lc_error_set_retry_after (*error, (int)MIN (seconds, G_MAXINT));
 }
 
 static JsonNode *
@@ -201,7 +211,7 @@ start_verify (LcApi *api, LcRequest *req, VerifyJob *job, GError **error)
   if (g_hash_table_contains (api->logins_in_flight, job->login))
     {
       verify_job_free (job);
-      set_rate_limited (error, 1);
+      set_rate_limited (error, 1000);
       return FALSE;
     }
 
@@ -252,7 +262,7 @@ finish_login (LcApi *api, VerifyJob *job, GError **error)
                            : job->account->disabled ? "{\"reason\":\"disabled\"}"
                                                     : "{\"reason\":\"wrong-password\"}";
 
-      throttle_failure (api, job->login, client, now);
+      throttle_failure (api, job->login, client, throttle_now ());
       lc_store_audit (api->store, NULL, "login.failure", job->account != NULL ? "account" : NULL,
                       job->account != NULL ? job->account->id : NULL, client, reason);
       lc_set_error (error, LC_ERROR_UNAUTHORIZED, NULL, LOGIN_FAILED_MESSAGE);
@@ -260,7 +270,7 @@ finish_login (LcApi *api, VerifyJob *job, GError **error)
     }
 
   throttle_success (api, job->login);
-  lc_throttle_prune (api->login_throttle, now);
+  lc_throttle_prune (api->login_throttle, throttle_now ());
 
   if (job->new_hash != NULL)
     {
@@ -310,7 +320,6 @@ static gboolean
 route_login (LcApi *api, LcRequest *req, GError **error)
 {
   const char *client = lc_request_get_client (req);
-  gint64 now = lc_time_now ();
   g_autoptr (JsonNode) body = NULL;
   g_autoptr (LcAccount) account = NULL;
   g_autoptr (GError) local_error = NULL;
@@ -330,7 +339,7 @@ route_login (LcApi *api, LcRequest *req, GError **error)
   job->password = g_strdup (lc_json_string (o, "password"));
   job->done = finish_login;
 
-  wait = throttle_wait (api, job->login, client, now);
+  wait = throttle_wait (api, job->login, client, throttle_now ());
   if (wait > 0)
     {
       lc_store_audit (api->store, NULL, "login.failure", NULL, NULL, client,
@@ -445,7 +454,7 @@ finish_password_change (LcApi *api, VerifyJob *job, GError **error)
 
   if (!job->matched)
     {
-      throttle_failure (api, job->login, client, now);
+      throttle_failure (api, job->login, client, throttle_now ());
       lc_api_audit (api, req, job->principal, "password.change.failure", "account", account->id,
                     NULL);
       lc_set_error (error, LC_ERROR_UNAUTHORIZED, "current_password",
@@ -493,7 +502,7 @@ route_password (LcApi *api, LcRequest *req, GError **error)
     return FALSE;
   o = json_node_get_object (body);
 
-  wait = throttle_wait (api, p->account->login, client, lc_time_now ());
+  wait = throttle_wait (api, p->account->login, client, throttle_now ());
   if (wait > 0)
     {
       set_rate_limited (error, wait);

@@ -9,8 +9,10 @@
 
 G_DEFINE_FINAL_TYPE (LcApi, lc_api, G_TYPE_OBJECT)
 
-/* Failed logins: the first delay after the free attempts, in seconds. */
-#define LOGIN_BASE_DELAY 1
+/* Failed logins: the first delay after the free attempts. The throttle runs
+ * on a monotonic millisecond clock (see lc-api-auth.c), so a delay is exact
+ * and not cut short by a second boundary. */
+#define LOGIN_BASE_DELAY_MS 1000
 
 static void
 lc_api_dispose (GObject *object)
@@ -61,10 +63,10 @@ lc_api_new (LcStore *store, LcConfig *config)
   api = g_object_new (LC_TYPE_API, NULL);
   api->store = g_object_ref (store);
   api->config = lc_config_ref (config);
-  api->login_throttle
-      = lc_throttle_new ((guint)lc_config_get_int (config, "auth.login_free_attempts"),
-                         LOGIN_BASE_DELAY, lc_config_get_int (config, "auth.login_max_delay"),
-                         lc_config_get_int (config, "auth.login_forget_after"));
+  api->login_throttle = lc_throttle_new (
+      (guint)lc_config_get_int (config, "auth.login_free_attempts"), LOGIN_BASE_DELAY_MS,
+      lc_config_get_int (config, "auth.login_max_delay") * 1000,
+      lc_config_get_int (config, "auth.login_forget_after") * 1000);
   lc_kdf_params_init_default (&api->kdf);
   api->kdf.log2_n = (int)lc_config_get_int (config, "auth.kdf_cost");
   api->kdf_max_in_flight = CLAMP (g_get_num_processors (), 2, 8);

@@ -41,6 +41,10 @@
 
 /* After shutting a socket down, how long libsoup may take to let go. */
 #define ABORT_GRACE_MS 2000
+/* After refusing a request: how long and how much input we discard before
+ * closing, so that close() does not reset the connection under our answer. */
+#define LINGER_MS 1000
+#define LINGER_MAX_BYTES (4 * 1024 * 1024)
 
 typedef enum
 {
@@ -50,6 +54,7 @@ typedef enum
   CONN_HANDLING, /* the handler runs (perhaps paused): no deadline */
   CONN_WRITING,  /* libsoup writes the response */
   CONN_UPGRADED, /* 101 Switching Protocols: the stream has a new owner */
+  CONN_LINGER,   /* ours: refused; our answer is out, input is discarded */
   CONN_CLOSING,  /* socket shut down, waiting for libsoup to let go */
 } ConnState;
 
@@ -81,6 +86,7 @@ struct _LcHttpConn
   gboolean close_after;
   gboolean body_rejected;
   guint64 body_bytes;
+  guint64 lingered;
 };
 
 /* ---- LcIoView: the connection's streams, without the power to close them ---- */
@@ -276,6 +282,8 @@ state_name (ConnState state)
       return "writing";
     case CONN_UPGRADED:
       return "upgraded";
+    case CONN_LINGER:
+      return "linger";
     case CONN_CLOSING:
       return "closing";
     default:
@@ -295,6 +303,8 @@ on_timer (gpointer user_data)
                conn->client);
       lc_http_conn_close (conn);
     }
+  else if (conn->state == CONN_LINGER)
+    lc_http_conn_close (conn);
   else if (conn->state == CONN_WAITING)
     {
       g_debug ("connection %s: %s timeout", conn->client, conn->fresh ? "header" : "idle");
@@ -432,7 +442,8 @@ lc_http_conn_abort (LcHttpConn *conn)
     return;
   /* Nobody does I/O on a waiting connection or while the handler runs:
    * close at once (a late answer then fails and libsoup cleans up). */
-  if (conn->state == CONN_WAITING || conn->state == CONN_HANDLING || conn->view == NULL)
+  if (conn->state == CONN_WAITING || conn->state == CONN_HANDLING
+      || conn->state == CONN_LINGER || conn->view == NULL)
     {
       lc_http_conn_close (conn);
       return;
@@ -589,6 +600,62 @@ write_raw_response (LcHttpConn *conn, const GError *error)
                                                 NULL, NULL);
 }
 
+static gboolean
+on_linger_input (GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+  LcHttpConn *conn = user_data;
+  char scratch[16384];
+
+  for (;;)
+    {
+      gssize n = recv (g_socket_get_fd (socket), scratch, sizeof scratch, MSG_DONTWAIT);
+
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return G_SOURCE_CONTINUE;
+      if (n <= 0 || (conn->lingered += (guint64) n) > LINGER_MAX_BYTES)
+        break;
+    }
+  g_clear_pointer (&conn->watch, g_source_unref);
+  lc_http_conn_close (conn);
+  return G_SOURCE_REMOVE;
+}
+
+/* Refuse the current request without libsoup reading any more of it: take
+ * the connection back, write a complete answer ourselves, send FIN, and
+ * discard input for a moment before closing. */
+static void
+conn_refuse (LcHttpConn *conn, const GError *error)
+{
+  SoupServerMessage *msg = conn->msg;
+  LcProblemKind kind = lc_problem_from_error (error);
+  GIOStream *stolen;
+
+  if (msg == NULL || conn->closed)
+    return;
+  g_object_ref (msg);
+  soup_server_message_set_status (msg, kind.status, NULL); /* for the log line */
+  complete_request (conn);
+  if (conn->view != NULL)
+    {
+      g_object_weak_unref (G_OBJECT (conn->view), on_view_finalized, conn);
+      conn->view = NULL;
+      lc_http_conn_unref (conn); /* the view's ref */
+    }
+  forget_message (conn);
+  stolen = soup_server_message_steal_connection (msg);
+  g_clear_object (&stolen);
+  g_object_unref (msg);
+
+  write_raw_response (conn, error);
+  conn->state = CONN_LINGER;
+  conn->lingered = 0;
+  g_socket_shutdown (conn->socket, FALSE, TRUE, NULL);
+  clear_source (&conn->watch);
+  conn->watch = attach_source (g_socket_create_source (conn->socket, G_IO_IN, NULL),
+                               (GSourceFunc) on_linger_input, conn);
+  set_deadline_ms (conn, LINGER_MS);
+}
+
 /* ---- limits ---- */
 
 static gsize
@@ -640,10 +707,7 @@ reject_body (LcHttpConn *conn, LcRequest *req, guint64 announced)
   if (soup_message_headers_get_expectations (headers) & SOUP_EXPECTATION_CONTINUE)
     return;
   if (announced > (guint64) limits->max_body_bytes * 2)
-    {
-      write_raw_response (conn, error);
-      lc_http_conn_abort (conn);
-    }
+    conn_refuse (conn, error);
 }
 
 /* ---- libsoup events ---- */
@@ -687,6 +751,18 @@ on_got_headers (SoupServerMessage *msg, gpointer user_data)
       return;
     }
 
+  /* libsoup 3.2.3 takes "Content-Length: -5" as a length of -5 (and warns
+   * when it creates the body stream): refuse before it gets there. */
+  const char *length_text = soup_message_headers_get_one (headers, "Content-Length");
+  if (length_text != NULL && !g_ascii_isdigit (length_text[0]))
+    {
+      g_autoptr (GError) error = NULL;
+
+      lc_set_error (&error, LC_ERROR_MALFORMED, NULL, "invalid Content-Length");
+      conn_refuse (conn, error);
+      return;
+    }
+
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH)
     {
       goffset length = soup_message_headers_get_content_length (headers);
@@ -715,14 +791,13 @@ on_got_chunk (SoupServerMessage *msg, GBytes *chunk, gpointer user_data)
   else
     soup_message_body_truncate (soup_server_message_get_request_body (msg));
 
-  if (conn->state != CONN_CLOSING && conn->body_bytes > (guint64) limits->max_body_bytes * 2)
+  if (conn->msg != NULL && conn->body_bytes > (guint64) limits->max_body_bytes * 2)
     {
       g_autoptr (GError) error = NULL;
 
       lc_set_error (&error, LC_ERROR_TOO_LARGE, NULL,
                     "the request body exceeds %" G_GSIZE_FORMAT " bytes", limits->max_body_bytes);
-      write_raw_response (conn, error);
-      lc_http_conn_abort (conn);
+      conn_refuse (conn, error);
     }
 }
 

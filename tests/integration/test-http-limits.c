@@ -539,7 +539,8 @@ raw_is_closed (Raw *r)
 static guint
 raw_status (Raw *r)
 {
-  if (!g_str_has_prefix (r->in->str, "HTTP/1.1 ") || r->in->len < 12)
+  if (r->in->len < 12
+      || !(g_str_has_prefix (r->in->str, "HTTP/1.1 ") || g_str_has_prefix (r->in->str, "HTTP/1.0 ")))
     return 0;
   return (guint) g_ascii_strtoull (r->in->str + 9, NULL, 10);
 }

@@ -241,6 +241,8 @@ export function initSchedule() {
   els.timezone = $('#timezone-note');
 
   renderFilterOptions();
+  // Phones start with the filters folded so the lessons are on the first screen.
+  if (window.matchMedia('(max-width: 640px)').matches) $('#filters-details').open = false;
   els.form.addEventListener('submit', (event) => {
     event.preventDefault();
     loadSchedule();
