@@ -408,14 +408,14 @@ typedef enum
   EXPECT_END,
 } SyntaxState;
 
-/* One pass over (UTF-8 valid, NUL-free, depth-limited) data. */
+/* One pass over (UTF-8 valid, NUL-free, depth-limited) data; stack holds
+ * the open brackets. */
 static gboolean
-check_syntax (const char *data, gsize len, guint max_depth, GError **error)
+check_syntax_with_stack (const char *data, gsize len, char *stack, gsize stack_size,
+                         GError **error)
 {
   Scanner s = { data, len, 0 };
   SyntaxState state = EXPECT_VALUE;
-  gsize stack_size = MIN ((gsize) max_depth, len) + 1;
-  g_autofree char *stack = g_malloc (stack_size);
   gsize depth = 0;
 
   skip_whitespace (&s);
@@ -532,6 +532,17 @@ check_syntax (const char *data, gsize len, guint max_depth, GError **error)
       /* A complete value (scalar or closed container) was just read. */
       state = depth == 0 ? EXPECT_END : EXPECT_COMMA_OR_CLOSE;
     }
+}
+
+static gboolean
+check_syntax (const char *data, gsize len, guint max_depth, GError **error)
+{
+  gsize stack_size = MIN ((gsize) max_depth, len) + 1;
+  char *stack = g_malloc (stack_size);
+  gboolean ok = check_syntax_with_stack (data, len, stack, stack_size, error);
+
+  g_free (stack);
+  return ok;
 }
 
 /* json-glib reports "<data>:LINE:COL: Parse error: …"; reword it. */

@@ -45,6 +45,8 @@
  * closing, so that close() does not reset the connection under our answer. */
 #define LINGER_MS 1000
 #define LINGER_MAX_BYTES (4 * 1024 * 1024)
+/* At most this much of a pipelining client's next request is carried over. */
+#define PIPELINE_MAX_BYTES (64 * 1024)
 
 typedef enum
 {
@@ -63,9 +65,9 @@ struct _LcHttpConn
   gint ref_count;
   LcHttpServer *server; /* not owned: the server closes its connections first */
   GSocket *socket;
-  GIOStream *stream;  /* the socket connection or its TLS connection */
-  GIOStream *view;    /* what libsoup holds now (weak) */
-  GIOStream *pending; /* a stolen stream holding buffered bytes, handed next */
+  GIOStream *stream; /* the socket connection or its TLS connection */
+  GIOStream *view;   /* what libsoup holds now (weak) */
+  GBytes *prefix;    /* bytes of the next request already read, handed next */
   GSocketAddress *local;
   GSocketAddress *remote;
   char *client;
@@ -85,11 +87,278 @@ struct _LcHttpConn
   gboolean completed; /* logged and uncounted */
   gboolean close_after;
   gboolean body_rejected;
+  gboolean refused_early; /* the guard refused the request; our answer is out */
   guint64 body_bytes;
   guint64 lingered;
 };
 
-/* ---- LcIoView: the connection's streams, without the power to close them ---- */
+static LcHttpConn *conn_ref (LcHttpConn *conn);
+
+/* ---- LcGuardStream: the request bytes on their way to libsoup ----
+ *
+ * Reads pass through (after any bytes we already hold, "prefix") and the
+ * header block of the request is checked as it arrives: its size against
+ * max_header_bytes, no folded lines, Transfer-Encoding only "chunked" or
+ * "identity" (libsoup 3.2.3 leaks the request path for any other coding, a
+ * remotely triggerable leak), Content-Length only digits (it takes "-5" as
+ * -5). On a violation the connection answers 400 itself and libsoup gets a
+ * read error, so it never parses the request. libsoup's own cap on a header
+ * block (64 KiB in 3.2.3) still applies above a larger max_header_bytes. */
+
+#define GUARD_LINE_KEEP 256
+
+#define LC_TYPE_GUARD_STREAM (lc_guard_stream_get_type ())
+G_DECLARE_FINAL_TYPE (LcGuardStream, lc_guard_stream, LC, GUARD_STREAM, GInputStream)
+
+struct _LcGuardStream
+{
+  GInputStream parent_instance;
+  GInputStream *base;
+  GBytes *prefix;
+  gsize prefix_offset;
+  LcHttpConn *conn; /* ref */
+  gsize max_header_bytes;
+  gboolean scanning;
+  gboolean started; /* the request line was seen */
+  gboolean failed;
+  gsize header_bytes;
+  GString *line; /* the first GUARD_LINE_KEEP bytes of the current line */
+  gsize line_length;
+};
+
+static void lc_guard_stream_pollable_init (GPollableInputStreamInterface *iface);
+static void conn_refuse_early (LcHttpConn *conn, const GError *error);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (LcGuardStream, lc_guard_stream, G_TYPE_INPUT_STREAM,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_POLLABLE_INPUT_STREAM,
+                                                      lc_guard_stream_pollable_init))
+
+static const char *
+skip_spaces (const char *p)
+{
+  while (*p == ' ' || *p == '\t')
+    p++;
+  return p;
+}
+
+/* One complete header line (without its line end). */
+static gboolean
+guard_check_line (LcGuardStream *guard, GError **error)
+{
+  const char *line = guard->line->str;
+  gboolean truncated = guard->line_length > guard->line->len;
+
+  if (line[0] == ' ' || line[0] == '\t')
+    {
+      lc_set_error (error, LC_ERROR_MALFORMED, NULL, "folded header lines are not accepted");
+      return FALSE;
+    }
+  if (g_ascii_strncasecmp (line, "transfer-encoding:", 18) == 0)
+    {
+      g_autofree char *value = g_strstrip (g_strdup (line + 18));
+
+      if (truncated
+          || (g_ascii_strcasecmp (value, "chunked") != 0
+              && g_ascii_strcasecmp (value, "identity") != 0))
+        {
+          lc_set_error (error, LC_ERROR_MALFORMED, NULL,
+                        "unsupported Transfer-Encoding (only \"chunked\")");
+          return FALSE;
+        }
+    }
+  else if (g_ascii_strncasecmp (line, "content-length:", 15) == 0)
+    {
+      const char *p = skip_spaces (line + 15);
+      gsize digits = 0;
+
+      while (g_ascii_isdigit (p[digits]))
+        digits++;
+      if (truncated || digits == 0 || digits > 18 || skip_spaces (p + digits)[0] != '\0')
+        {
+          lc_set_error (error, LC_ERROR_MALFORMED, NULL, "invalid Content-Length");
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+guard_scan (LcGuardStream *guard, const guint8 *data, gsize len, GError **error)
+{
+  for (gsize i = 0; i < len && guard->scanning; i++)
+    {
+      char c = (char)data[i];
+
+      if (++guard->header_bytes > guard->max_header_bytes)
+        {
+          lc_set_error (error, LC_ERROR_MALFORMED, NULL,
+                        "the request headers exceed %" G_GSIZE_FORMAT " bytes",
+                        guard->max_header_bytes);
+          return FALSE;
+        }
+      if (c != '\n')
+        {
+          if (guard->line->len < GUARD_LINE_KEEP)
+            g_string_append_c (guard->line, c);
+          guard->line_length++;
+          continue;
+        }
+      if (guard->line->len > 0 && guard->line->str[guard->line->len - 1] == '\r')
+        {
+          g_string_truncate (guard->line, guard->line->len - 1);
+          guard->line_length--;
+        }
+      if (guard->line_length == 0)
+        {
+          /* Blank lines before the request line are tolerated (RFC 9112 2.2). */
+          if (guard->started)
+            guard->scanning = FALSE;
+        }
+      else if (!guard->started)
+        guard->started = TRUE;
+      else if (!guard_check_line (guard, error))
+        return FALSE;
+      g_string_truncate (guard->line, 0);
+      guard->line_length = 0;
+    }
+  return TRUE;
+}
+
+static gsize
+guard_buffered (LcGuardStream *guard)
+{
+  return guard->prefix != NULL ? g_bytes_get_size (guard->prefix) - guard->prefix_offset : 0;
+}
+
+static gssize
+guard_read (LcGuardStream *guard, void *buffer, gsize count, gboolean blocking,
+            GCancellable *cancellable, GError **error)
+{
+  g_autoptr (GError) refusal = NULL;
+  gsize buffered = guard_buffered (guard);
+  gssize n;
+
+  if (guard->failed)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, "request refused");
+      return -1;
+    }
+  if (buffered > 0)
+    {
+      n = (gssize)MIN (count, buffered);
+      memcpy (buffer, (const guint8 *)g_bytes_get_data (guard->prefix, NULL) + guard->prefix_offset,
+              (gsize)n);
+      guard->prefix_offset += (gsize)n;
+      if (guard_buffered (guard) == 0)
+        g_clear_pointer (&guard->prefix, g_bytes_unref);
+    }
+  else if (blocking)
+    n = g_input_stream_read (guard->base, buffer, count, cancellable, error);
+  else
+    n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (guard->base), buffer,
+                                                  count, cancellable, error);
+  if (n <= 0 || !guard->scanning)
+    return n;
+
+  if (!guard_scan (guard, buffer, (gsize)n, &refusal))
+    {
+      guard->failed = TRUE;
+      if (guard->conn != NULL)
+        conn_refuse_early (guard->conn, refusal);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, "request refused");
+      return -1;
+    }
+  return n;
+}
+
+static gssize
+lc_guard_stream_read_fn (GInputStream *stream, void *buffer, gsize count, GCancellable *cancellable,
+                         GError **error)
+{
+  return guard_read (LC_GUARD_STREAM (stream), buffer, count, TRUE, cancellable, error);
+}
+
+static gboolean
+lc_guard_stream_close_fn (GInputStream *stream, GCancellable *cancellable, GError **error)
+{
+  return TRUE; /* the connection closes the real stream */
+}
+
+static gssize
+lc_guard_stream_read_nonblocking (GPollableInputStream *stream, void *buffer, gsize count,
+                                  GError **error)
+{
+  return guard_read (LC_GUARD_STREAM (stream), buffer, count, FALSE, NULL, error);
+}
+
+static gboolean
+lc_guard_stream_can_poll (GPollableInputStream *stream)
+{
+  return TRUE;
+}
+
+static gboolean
+lc_guard_stream_is_readable (GPollableInputStream *stream)
+{
+  LcGuardStream *guard = LC_GUARD_STREAM (stream);
+
+  return guard->failed || guard_buffered (guard) > 0
+         || g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (guard->base));
+}
+
+static GSource *
+lc_guard_stream_create_source (GPollableInputStream *stream, GCancellable *cancellable)
+{
+  LcGuardStream *guard = LC_GUARD_STREAM (stream);
+  g_autoptr (GSource) child = NULL;
+
+  /* Bytes we hold are readable now; otherwise wait for the socket. */
+  if (guard->failed || guard_buffered (guard) > 0)
+    child = g_timeout_source_new (0);
+  else
+    child = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (guard->base), NULL);
+  return g_pollable_source_new_full (stream, child, cancellable);
+}
+
+static void
+lc_guard_stream_pollable_init (GPollableInputStreamInterface *iface)
+{
+  iface->can_poll = lc_guard_stream_can_poll;
+  iface->is_readable = lc_guard_stream_is_readable;
+  iface->create_source = lc_guard_stream_create_source;
+  iface->read_nonblocking = lc_guard_stream_read_nonblocking;
+}
+
+static void
+lc_guard_stream_finalize (GObject *object)
+{
+  LcGuardStream *guard = LC_GUARD_STREAM (object);
+
+  g_clear_object (&guard->base);
+  g_clear_pointer (&guard->prefix, g_bytes_unref);
+  g_clear_pointer (&guard->conn, lc_http_conn_unref);
+  g_string_free (guard->line, TRUE);
+  G_OBJECT_CLASS (lc_guard_stream_parent_class)->finalize (object);
+}
+
+static void
+lc_guard_stream_class_init (LcGuardStreamClass *klass)
+{
+  GInputStreamClass *stream_class = G_INPUT_STREAM_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = lc_guard_stream_finalize;
+  stream_class->read_fn = lc_guard_stream_read_fn;
+  stream_class->close_fn = lc_guard_stream_close_fn;
+}
+
+static void
+lc_guard_stream_init (LcGuardStream *guard)
+{
+  guard->scanning = TRUE;
+  guard->line = g_string_new (NULL);
+}
+
+/* ---- LcIoView: what libsoup gets; closing it leaves the connection alone ---- */
 
 #define LC_TYPE_IO_VIEW (lc_io_view_get_type ())
 G_DECLARE_FINAL_TYPE (LcIoView, lc_io_view, LC, IO_VIEW, GIOStream)
@@ -98,6 +367,7 @@ struct _LcIoView
 {
   GIOStream parent_instance;
   GIOStream *base;
+  GInputStream *input; /* an LcGuardStream over base's input */
 };
 
 G_DEFINE_FINAL_TYPE (LcIoView, lc_io_view, G_TYPE_IO_STREAM)
@@ -105,7 +375,7 @@ G_DEFINE_FINAL_TYPE (LcIoView, lc_io_view, G_TYPE_IO_STREAM)
 static GInputStream *
 lc_io_view_get_input_stream (GIOStream *stream)
 {
-  return g_io_stream_get_input_stream (LC_IO_VIEW (stream)->base);
+  return LC_IO_VIEW (stream)->input;
 }
 
 static GOutputStream *
@@ -139,6 +409,7 @@ lc_io_view_close_finish (GIOStream *stream, GAsyncResult *result, GError **error
 static void
 lc_io_view_finalize (GObject *object)
 {
+  g_clear_object (&LC_IO_VIEW (object)->input);
   g_clear_object (&LC_IO_VIEW (object)->base);
   G_OBJECT_CLASS (lc_io_view_parent_class)->finalize (object);
 }
@@ -161,12 +432,19 @@ lc_io_view_init (LcIoView *view)
 {
 }
 
+/* prefix (nullable, taken): bytes already read from base, delivered first. */
 static GIOStream *
-lc_io_view_new (GIOStream *base)
+lc_io_view_new (GIOStream *base, GBytes *prefix, LcHttpConn *conn, gsize max_header_bytes)
 {
   LcIoView *view = g_object_new (LC_TYPE_IO_VIEW, NULL);
+  LcGuardStream *guard = g_object_new (LC_TYPE_GUARD_STREAM, NULL);
 
+  guard->base = g_object_ref (g_io_stream_get_input_stream (base));
+  guard->prefix = prefix;
+  guard->conn = conn_ref (conn);
+  guard->max_header_bytes = max_header_bytes;
   view->base = g_object_ref (base);
+  view->input = G_INPUT_STREAM (guard);
   return G_IO_STREAM (view);
 }
 
@@ -187,7 +465,7 @@ lc_http_conn_unref (LcHttpConn *conn)
 {
   if (!g_atomic_int_dec_and_test (&conn->ref_count))
     return;
-  g_clear_object (&conn->pending);
+  g_clear_pointer (&conn->prefix, g_bytes_unref);
   g_clear_object (&conn->stream);
   g_clear_object (&conn->socket);
   g_clear_object (&conn->local);
@@ -217,7 +495,7 @@ clear_source (GSource **source)
 static GSource *
 attach_source (GSource *source, GSourceFunc func, LcHttpConn *conn)
 {
-  g_source_set_callback (source, func, conn_ref (conn), (GDestroyNotify) lc_http_conn_unref);
+  g_source_set_callback (source, func, conn_ref (conn), (GDestroyNotify)lc_http_conn_unref);
   g_source_attach (source, g_main_context_get_thread_default ());
   return source;
 }
@@ -340,7 +618,7 @@ forget_message (LcHttpConn *conn)
   if (conn->msg == NULL)
     return;
   g_signal_handlers_disconnect_by_data (conn->msg, conn);
-  g_object_remove_weak_pointer (G_OBJECT (conn->msg), (gpointer *) &conn->msg);
+  g_object_remove_weak_pointer (G_OBJECT (conn->msg), (gpointer *)&conn->msg);
   conn->msg = NULL;
 }
 
@@ -368,6 +646,7 @@ complete_request (LcHttpConn *conn)
 /* ---- closing ---- */
 
 static void on_view_finalized (gpointer user_data, GObject *where_the_object_was);
+static void conn_linger (LcHttpConn *conn);
 
 void
 lc_http_conn_close (LcHttpConn *conn)
@@ -392,7 +671,7 @@ lc_http_conn_close (LcHttpConn *conn)
     }
   complete_request (conn);
   forget_message (conn);
-  g_clear_object (&conn->pending);
+  g_clear_pointer (&conn->prefix, g_bytes_unref);
 
   /* Close the socket first: a TLS close then cannot block on close_notify. */
   g_socket_close (conn->socket, NULL);
@@ -408,7 +687,9 @@ on_view_finalized (gpointer user_data, GObject *where_the_object_was)
   LcHttpConn *conn = user_data;
 
   conn->view = NULL;
-  if (!conn->closed)
+  if (conn->refused_early && !conn->closed)
+    conn_linger (conn);
+  else if (!conn->closed)
     lc_http_conn_close (conn);
   lc_http_conn_unref (conn); /* the view's ref */
 }
@@ -442,8 +723,8 @@ lc_http_conn_abort (LcHttpConn *conn)
     return;
   /* Nobody does I/O on a waiting connection or while the handler runs:
    * close at once (a late answer then fails and libsoup cleans up). */
-  if (conn->state == CONN_WAITING || conn->state == CONN_HANDLING
-      || conn->state == CONN_LINGER || conn->view == NULL)
+  if (conn->state == CONN_WAITING || conn->state == CONN_HANDLING || conn->state == CONN_LINGER
+      || conn->view == NULL)
     {
       lc_http_conn_close (conn);
       return;
@@ -500,7 +781,7 @@ conn_wait_for_request (LcHttpConn *conn)
   conn->state = CONN_WAITING;
   clear_source (&conn->watch);
   conn->watch = attach_source (g_socket_create_source (conn->socket, G_IO_IN, NULL),
-                               (GSourceFunc) on_first_byte, conn);
+                               (GSourceFunc)on_first_byte, conn);
   set_deadline (conn, conn->fresh ? limits->header_timeout : limits->idle_timeout);
 }
 
@@ -537,10 +818,8 @@ conn_hand_off (LcHttpConn *conn)
     }
 
   clear_source (&conn->watch);
-  if (conn->pending != NULL)
-    view = g_steal_pointer (&conn->pending);
-  else
-    view = lc_io_view_new (conn->stream);
+  view = lc_io_view_new (conn->stream, g_steal_pointer (&conn->prefix), conn,
+                         limits_of (conn)->max_header_bytes);
 
   conn->view = view;
   g_object_weak_ref (G_OBJECT (view), on_view_finalized, conn_ref (conn));
@@ -551,6 +830,7 @@ conn_hand_off (LcHttpConn *conn)
   conn->counted = FALSE;
   conn->close_after = FALSE;
   conn->body_rejected = FALSE;
+  conn->refused_early = FALSE;
   conn->body_bytes = 0;
   set_deadline (conn, limits_of (conn)->header_timeout);
 
@@ -596,8 +876,8 @@ write_raw_response (LcHttpConn *conn, const GError *error)
   GOutputStream *out = g_io_stream_get_output_stream (conn->stream);
 
   if (G_IS_POLLABLE_OUTPUT_STREAM (out))
-    g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (out), text, length,
-                                                NULL, NULL);
+    g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (out), text, length, NULL,
+                                                NULL);
 }
 
 static gboolean
@@ -612,7 +892,7 @@ on_linger_input (GSocket *socket, GIOCondition condition, gpointer user_data)
 
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
         return G_SOURCE_CONTINUE;
-      if (n <= 0 || (conn->lingered += (guint64) n) > LINGER_MAX_BYTES)
+      if (n <= 0 || (conn->lingered += (guint64)n) > LINGER_MAX_BYTES)
         break;
     }
   g_clear_pointer (&conn->watch, g_source_unref);
@@ -647,37 +927,38 @@ conn_refuse (LcHttpConn *conn, const GError *error)
   g_object_unref (msg);
 
   write_raw_response (conn, error);
+  g_socket_shutdown (conn->socket, FALSE, TRUE, NULL);
+  conn_linger (conn);
+}
+
+/* Our answer is out and FIN sent: discard input a moment, then close. */
+static void
+conn_linger (LcHttpConn *conn)
+{
   conn->state = CONN_LINGER;
   conn->lingered = 0;
-  g_socket_shutdown (conn->socket, FALSE, TRUE, NULL);
   clear_source (&conn->watch);
   conn->watch = attach_source (g_socket_create_source (conn->socket, G_IO_IN, NULL),
-                               (GSourceFunc) on_linger_input, conn);
+                               (GSourceFunc)on_linger_input, conn);
   set_deadline_ms (conn, LINGER_MS);
 }
 
-/* ---- limits ---- */
-
-static gsize
-request_header_bytes (SoupServerMessage *msg)
+/* The guard found a bad header block while libsoup reads it: answer now;
+ * libsoup gets a read error and lets go of the view, then we linger. */
+static void
+conn_refuse_early (LcHttpConn *conn, const GError *error)
 {
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  SoupMessageHeadersIter iter;
-  const char *name, *value;
-  GUri *uri = soup_server_message_get_uri (msg);
-  gsize total = strlen (soup_server_message_get_method (msg)) + 12; /* " HTTP/1.1\r\n" */
-
-  if (uri != NULL)
-    {
-      total += strlen (g_uri_get_path (uri));
-      if (g_uri_get_query (uri) != NULL)
-        total += 1 + strlen (g_uri_get_query (uri));
-    }
-  soup_message_headers_iter_init (&iter, headers);
-  while (soup_message_headers_iter_next (&iter, &name, &value))
-    total += strlen (name) + strlen (value) + 4;
-  return total;
+  if (conn->closed || conn->refused_early)
+    return;
+  g_debug ("connection %s: request refused: %s", conn->client, error->message);
+  conn->refused_early = TRUE;
+  write_raw_response (conn, error);
+  g_socket_shutdown (conn->socket, FALSE, TRUE, NULL);
+  conn->state = CONN_CLOSING;
+  set_deadline_ms (conn, ABORT_GRACE_MS);
 }
+
+/* ---- limits ---- */
 
 /* The body is over max_body_bytes: answer 413 and close. libsoup keeps
  * reading (and discarding) a body up to max_body_bytes more so that the
@@ -695,8 +976,8 @@ reject_body (LcHttpConn *conn, LcRequest *req, guint64 announced)
   soup_message_body_set_accumulate (body, FALSE);
   soup_message_body_truncate (body);
 
-  lc_set_error (&error, LC_ERROR_TOO_LARGE, NULL, "the request body exceeds %" G_GSIZE_FORMAT
-                " bytes", limits->max_body_bytes);
+  lc_set_error (&error, LC_ERROR_TOO_LARGE, NULL,
+                "the request body exceeds %" G_GSIZE_FORMAT " bytes", limits->max_body_bytes);
   if (!req->responded)
     {
       lc_request_close_connection (req);
@@ -706,7 +987,7 @@ reject_body (LcHttpConn *conn, LcRequest *req, guint64 announced)
   /* With "Expect: 100-continue" libsoup answers without reading the body. */
   if (soup_message_headers_get_expectations (headers) & SOUP_EXPECTATION_CONTINUE)
     return;
-  if (announced > (guint64) limits->max_body_bytes * 2)
+  if (announced > (guint64)limits->max_body_bytes * 2)
     conn_refuse (conn, error);
 }
 
@@ -739,17 +1020,8 @@ on_got_headers (SoupServerMessage *msg, gpointer user_data)
       return;
     }
 
+  /* The header block itself was checked by the guard as it arrived. */
   req = lc_http_server_request_for_msg (conn->server, msg);
-
-  if (request_header_bytes (msg) > limits->max_header_bytes)
-    {
-      conn->close_after = TRUE;
-      lc_request_close_connection (req);
-      lc_request_respond_problem (req, LC_ERROR_MALFORMED, NULL,
-                                  "the request headers exceed %" G_GSIZE_FORMAT " bytes",
-                                  limits->max_header_bytes);
-      return;
-    }
 
   /* libsoup 3.2.3 takes "Content-Length: -5" as a length of -5 (and warns
    * when it creates the body stream): refuse before it gets there. */
@@ -767,8 +1039,8 @@ on_got_headers (SoupServerMessage *msg, gpointer user_data)
     {
       goffset length = soup_message_headers_get_content_length (headers);
 
-      if (length > 0 && (guint64) length > limits->max_body_bytes)
-        reject_body (conn, req, (guint64) length);
+      if (length > 0 && (guint64)length > limits->max_body_bytes)
+        reject_body (conn, req, (guint64)length);
     }
 }
 
@@ -791,7 +1063,7 @@ on_got_chunk (SoupServerMessage *msg, GBytes *chunk, gpointer user_data)
   else
     soup_message_body_truncate (soup_server_message_get_request_body (msg));
 
-  if (conn->msg != NULL && conn->body_bytes > (guint64) limits->max_body_bytes * 2)
+  if (conn->msg != NULL && conn->body_bytes > (guint64)limits->max_body_bytes * 2)
     {
       g_autoptr (GError) error = NULL;
 
@@ -842,8 +1114,10 @@ on_wrote_body (SoupServerMessage *msg, gpointer user_data)
 {
   LcHttpConn *conn = user_data;
   g_autoptr (LcHttpConn) hold G_GNUC_UNUSED = conn_ref (conn);
+  g_autoptr (GByteArray) prefix = NULL;
   GIOStream *stolen;
   GInputStream *input;
+  gboolean eof = FALSE;
 
   complete_request (conn);
   if (!keep_alive_allowed (conn, msg))
@@ -864,21 +1138,36 @@ on_wrote_body (SoupServerMessage *msg, gpointer user_data)
       return;
     }
 
+  /* A pipelining client's next request may sit in libsoup's buffer: take
+   * what is there (bounded) and hand it over with the next view. */
   input = g_io_stream_get_input_stream (stolen);
-  if (G_IS_POLLABLE_INPUT_STREAM (input)
-      && g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (input)))
+  prefix = g_byte_array_new ();
+  while (prefix->len < PIPELINE_MAX_BYTES && G_IS_POLLABLE_INPUT_STREAM (input))
     {
-      /* The next request is already here, perhaps buffered inside libsoup's
-       * stream: hand that stream over once libsoup has unwound. */
-      conn->pending = stolen;
+      guint8 buf[8192];
+      gssize n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (input), buf,
+                                                           sizeof buf, NULL, NULL);
+      if (n <= 0)
+        {
+          eof = n == 0;
+          break;
+        }
+      g_byte_array_append (prefix, buf, (guint)n);
+    }
+  g_object_unref (stolen);
+
+  if (prefix->len > 0)
+    {
+      conn->prefix = g_byte_array_free_to_bytes (g_steal_pointer (&prefix));
       conn->state = CONN_HEADERS;
       clear_source (&conn->timer);
       clear_source (&conn->defer);
       conn->defer = attach_source (g_idle_source_new (), on_deferred_hand_off, conn);
-      return;
     }
-  g_object_unref (stolen);
-  conn_wait_for_request (conn);
+  else if (eof)
+    schedule_close (conn);
+  else
+    conn_wait_for_request (conn);
 }
 
 void
@@ -888,7 +1177,7 @@ lc_http_conn_request_started (LcHttpConn *conn, SoupServerMessage *msg)
 
   forget_message (conn);
   conn->msg = msg;
-  g_object_add_weak_pointer (G_OBJECT (msg), (gpointer *) &conn->msg);
+  g_object_add_weak_pointer (G_OBJECT (msg), (gpointer *)&conn->msg);
   g_signal_connect (msg, "got-headers", G_CALLBACK (on_got_headers), conn);
   g_signal_connect (msg, "got-chunk", G_CALLBACK (on_got_chunk), conn);
   g_signal_connect (msg, "wrote-informational", G_CALLBACK (on_wrote_informational), conn);

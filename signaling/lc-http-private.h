@@ -14,9 +14,9 @@ struct _LcRequest
   LcHttpServer *server;   /* weak pointer: NULL once the server is gone */
   SoupServerMessage *msg; /* strong ref */
   char *method;
-  char *path;  /* raw (percent-encoded) URL path */
-  char *query; /* raw query, NULL when none */
-  char *route; /* matched pattern, NULL for static files and errors */
+  char *path;               /* raw (percent-encoded) URL path */
+  char *query;              /* raw query, NULL when none */
+  char *route;              /* matched pattern, NULL for static files and errors */
   GHashTable *params;       /* capture name → value (nullable) */
   GHashTable *query_params; /* parsed lazily (nullable) */
   GPtrArray *query_keys;    /* the query's keys in order of appearance */
@@ -63,7 +63,9 @@ void lc_http_conn_unref (LcHttpConn *conn);
 void lc_http_conn_close (LcHttpConn *conn);
 /* Graceful stop: close when idle, otherwise after the current response. */
 void lc_http_conn_stop (LcHttpConn *conn);
-/* Shut the socket down (libsoup then lets go); force-closed after a grace. */
+/* Cut the connection: closed at once when nobody does I/O on it (waiting,
+ * handler running), otherwise shut down so that libsoup fails and lets go
+ * (closed regardless after a grace). */
 void lc_http_conn_abort (LcHttpConn *conn);
 GSocketAddress *lc_http_conn_get_remote_address (LcHttpConn *conn);
 const char *lc_http_conn_get_client (LcHttpConn *conn);

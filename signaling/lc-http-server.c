@@ -52,7 +52,7 @@ struct _LcHttpServer
 
   gboolean stopping;
   gboolean shutdown_pending; /* done has not run yet */
-  gboolean forced; /* shutdown: every connection has been shut down */
+  gboolean forced;           /* shutdown: every connection has been shut down */
   GSource *shutdown_timer;
   GCallback shutdown_done;
   gpointer shutdown_data;
@@ -178,9 +178,9 @@ lc_http_server_init (LcHttpServer *self)
   self->router = lc_router_new ();
   self->routes = g_ptr_array_new_with_free_func (g_free);
   self->conns = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
-                                       (GDestroyNotify) lc_http_conn_unref);
+                                       (GDestroyNotify)lc_http_conn_unref);
   self->requests = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
-                                          (GDestroyNotify) lc_request_unref);
+                                          (GDestroyNotify)lc_request_unref);
 }
 
 /* ---- libsoup signals ---- */
@@ -281,8 +281,7 @@ dispatch (LcHttpServer *self, LcRequest *req)
             respond_method_not_allowed (req, "GET, HEAD");
         }
       else
-        lc_request_respond_problem (req, LC_ERROR_NOT_FOUND, NULL, "no resource at %s",
-                                    req->path);
+        lc_request_respond_problem (req, LC_ERROR_NOT_FOUND, NULL, "no resource at %s", req->path);
       break;
     }
   lc_route_match_clear (&match);
@@ -300,8 +299,7 @@ on_soup_request (SoupServer *soup, SoupServerMessage *msg, const char *path, GHa
   dispatch (self, req);
   if (!req->responded && !req->paused)
     {
-      g_warning ("request %s %s: the handler neither answered nor paused", req->method,
-                 req->path);
+      g_warning ("request %s %s: the handler neither answered nor paused", req->method, req->path);
       lc_request_respond_problem (req, LC_ERROR_INTERNAL, NULL, "the handler did not answer");
     }
   lc_request_unref (req);
@@ -357,10 +355,10 @@ lc_http_server_is_stopping (LcHttpServer *server)
 void
 lc_http_server_in_flight_add (LcHttpServer *server, int delta)
 {
-  if (delta < 0 && server->in_flight < (guint) -delta)
+  if (delta < 0 && server->in_flight < (guint)-delta)
     server->in_flight = 0;
   else
-    server->in_flight = (guint) ((int) server->in_flight + delta);
+    server->in_flight = (guint)((int)server->in_flight + delta);
   if (server->stopping)
     check_shutdown (server);
 }
@@ -391,9 +389,9 @@ lc_http_server_log_request (LcHttpServer *server, SoupServerMessage *msg, gint64
     path = lc_log_redact_path (g_uri_get_path (uri), g_uri_get_query (uri));
   if (body != NULL && method != SOUP_METHOD_HEAD && status != SOUP_STATUS_NO_CONTENT
       && status != SOUP_STATUS_NOT_MODIFIED)
-    bytes = (gsize) body->length;
+    bytes = (gsize)body->length;
   lc_log_request (method, path, status, bytes,
-                  (double) (g_get_monotonic_time () - start_us) / 1000.0, client);
+                  (double)(g_get_monotonic_time () - start_us) / 1000.0, client);
 }
 
 /* ---- public API ---- */
@@ -562,7 +560,7 @@ static void
 watch_listener (LcHttpServer *self)
 {
   self->listen_source = g_socket_create_source (self->listener, G_IO_IN, NULL);
-  g_source_set_callback (self->listen_source, (GSourceFunc) on_listener_ready, self, NULL);
+  g_source_set_callback (self->listen_source, (GSourceFunc)on_listener_ready, self, NULL);
   g_source_attach (self->listen_source, self->context);
 }
 
@@ -608,7 +606,7 @@ accept_connections (LcHttpServer *self)
           if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
             break;
           if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES)
-              || errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+              || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
             {
               /* The pending connection stays queued: stop polling a while. */
               g_warning ("accept: %s; pausing for %d ms", error->message, ACCEPT_BACKOFF_MS);
@@ -698,7 +696,7 @@ lc_http_server_listen (LcHttpServer *server, const char *host, guint16 port, GEr
                     local_error->message);
       return FALSE;
     }
-  g_socket_set_listen_backlog (socket, (int) MIN (server->limits.listen_backlog, G_MAXINT));
+  g_socket_set_listen_backlog (socket, (int)MIN (server->limits.listen_backlog, G_MAXINT));
   if (!g_socket_listen (socket, &local_error))
     {
       lc_set_error (error, LC_ERROR_CONFIG, NULL, "cannot listen: %s", local_error->message);
@@ -737,7 +735,7 @@ on_shutdown_finished (gpointer user_data)
   self->shutdown_done = NULL;
   self->shutdown_data = NULL;
   if (done != NULL)
-    ((void (*) (gpointer)) done) (data);
+    ((void (*) (gpointer))done) (data);
   g_object_unref (self);
   return G_SOURCE_REMOVE;
 }
@@ -800,7 +798,8 @@ on_shutdown_timer (gpointer user_data)
   g_clear_pointer (&self->shutdown_timer, g_source_unref);
   if (!self->forced)
     {
-      g_message ("shutdown: %u request(s) still running after the timeout; closing", self->in_flight);
+      g_message ("shutdown: %u request(s) still running after the timeout; closing",
+                 self->in_flight);
       force_connections (self);
     }
   else
@@ -835,7 +834,7 @@ lc_http_server_shutdown (LcHttpServer *server, guint timeout, GCallback done, gp
     lc_http_conn_stop (l->data);
   g_list_free (conns);
 
-  server->shutdown_timer = g_timeout_source_new ((guint) MIN (timeout, G_MAXUINT / 1000) * 1000);
+  server->shutdown_timer = g_timeout_source_new ((guint)MIN (timeout, G_MAXUINT / 1000) * 1000);
   g_source_set_callback (server->shutdown_timer, on_shutdown_timer, server, NULL);
   g_source_attach (server->shutdown_timer, server->context);
   check_shutdown (server);

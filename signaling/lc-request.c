@@ -32,10 +32,11 @@ lc_request_new (LcHttpServer *server, SoupServerMessage *msg, const char *client
 
   req->ref_count = 1;
   req->server = server;
-  g_object_add_weak_pointer (G_OBJECT (server), (gpointer *) &req->server);
+  g_object_add_weak_pointer (G_OBJECT (server), (gpointer *)&req->server);
   req->msg = g_object_ref (msg);
   req->method = g_strdup (method != NULL ? method : "");
-  req->path = g_strdup (uri != NULL && g_uri_get_path (uri)[0] != '\0' ? g_uri_get_path (uri) : "/");
+  req->path
+      = g_strdup (uri != NULL && g_uri_get_path (uri)[0] != '\0' ? g_uri_get_path (uri) : "/");
   req->query = g_strdup (uri != NULL ? g_uri_get_query (uri) : NULL);
   req->client = g_strdup (client != NULL ? client : "-");
   req->tls = tls;
@@ -56,7 +57,7 @@ lc_request_unref (LcRequest *req)
   if (req == NULL || !g_atomic_int_dec_and_test (&req->ref_count))
     return;
   if (req->server != NULL)
-    g_object_remove_weak_pointer (G_OBJECT (req->server), (gpointer *) &req->server);
+    g_object_remove_weak_pointer (G_OBJECT (req->server), (gpointer *)&req->server);
   g_clear_pointer (&req->data, g_hash_table_unref);
   g_clear_pointer (&req->params, g_hash_table_unref);
   g_clear_pointer (&req->query_params, g_hash_table_unref);
@@ -165,14 +166,14 @@ parse_query (LcRequest *req)
   while (*p != '\0')
     {
       const char *end = strchr (p, '&');
-      gsize len = end != NULL ? (gsize) (end - p) : strlen (p);
+      gsize len = end != NULL ? (gsize)(end - p) : strlen (p);
       const char *eq = memchr (p, '=', len);
 
       if (len > 0)
         {
-          char *key = decode_query_part (p, eq != NULL ? (gsize) (eq - p) : len);
-          char *value = eq != NULL ? decode_query_part (eq + 1, len - (gsize) (eq - p) - 1)
-                                   : g_strdup ("");
+          char *key = decode_query_part (p, eq != NULL ? (gsize)(eq - p) : len);
+          char *value
+              = eq != NULL ? decode_query_part (eq + 1, len - (gsize)(eq - p) - 1) : g_strdup ("");
 
           if (!g_hash_table_contains (req->query_params, key))
             g_ptr_array_add (req->query_keys, g_strdup (key));
@@ -364,7 +365,13 @@ begin_response (LcRequest *req)
   req->responded = TRUE;
   if (req->finished)
     {
-      g_debug ("request %s %s: the client is gone; response dropped", req->method, req->path);
+      g_debug ("request %s %s: the connection is gone; response dropped", req->method, req->path);
+      /* Let libsoup run into the closed connection and free the message. */
+      if (req->paused && req->server != NULL)
+        {
+          req->paused = FALSE;
+          soup_server_message_unpause (req->msg);
+        }
       return FALSE;
     }
   return TRUE;
@@ -477,10 +484,10 @@ lc_problem_to_json (const GError *error, const char *instance)
   json_builder_set_member_name (builder, "status");
   json_builder_add_int_value (builder, kind.status);
   json_builder_set_member_name (builder, "detail");
-  json_builder_add_string_value (builder, lc_problem_detail_is_public (error)
-                                                 && error->message != NULL
-                                             ? error->message
-                                             : LC_PROBLEM_HIDDEN_DETAIL);
+  json_builder_add_string_value (builder,
+                                 lc_problem_detail_is_public (error) && error->message != NULL
+                                     ? error->message
+                                     : LC_PROBLEM_HIDDEN_DETAIL);
   if (instance != NULL)
     {
       json_builder_set_member_name (builder, "instance");
@@ -535,9 +542,7 @@ lc_request_respond_error (LcRequest *req, const GError *error)
   if (kind.status == SOUP_STATUS_METHOD_NOT_ALLOWED && lc_error_get_allow (error) != NULL)
     soup_message_headers_replace (headers, "Allow", lc_error_get_allow (error));
   retry_after = lc_error_get_retry_after (error);
-  if ((kind.status == 429
-       || kind.status == SOUP_STATUS_SERVICE_UNAVAILABLE)
-      && retry_after > 0)
+  if ((kind.status == 429 || kind.status == SOUP_STATUS_SERVICE_UNAVAILABLE) && retry_after > 0)
     {
       char value[16];
 

@@ -35,8 +35,8 @@ struct _LcRouter
 };
 
 /* Methods in the order Allow lists them; others follow in the order seen. */
-static const char *const method_order[] = { "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
-                                            "OPTIONS" };
+static const char *const method_order[]
+    = { "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS" };
 
 static void
 route_free (gpointer data)
@@ -182,7 +182,7 @@ parse_pattern (const char *pattern, Segment **segments_out, guint *n_out, GError
     }
 
   *n_out = segments->len;
-  *segments_out = (Segment *) g_array_free (g_steal_pointer (&segments), FALSE);
+  *segments_out = (Segment *)g_array_free (g_steal_pointer (&segments), FALSE);
   return TRUE;
 
 fail:
@@ -226,8 +226,8 @@ lc_router_add (LcRouter *router, const char *method, const char *pattern, gpoint
   for (const char *p = method; *p != '\0'; p++)
     if (!is_token_char (*p))
       {
-        lc_set_error (error, LC_ERROR_CONFIG, NULL, "route method \"%s\" is not an upper-case token",
-                      method);
+        lc_set_error (error, LC_ERROR_CONFIG, NULL,
+                      "route method \"%s\" is not an upper-case token", method);
         return FALSE;
       }
 
@@ -288,7 +288,7 @@ lc_router_decode_segment (const char *segment, gsize len)
           lo = hex_value (segment[i + 2]);
           if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
             return NULL;
-          g_string_append_c (out, (char) ((hi << 4) | lo));
+          g_string_append_c (out, (char)((hi << 4) | lo));
           i += 2;
         }
       else
@@ -324,7 +324,7 @@ split_path (const char *path, PathSegments *ps)
       for (;;)
         {
           const char *end = strchr (p, '/');
-          gsize len = end != NULL ? (gsize) (end - p) : strlen (p);
+          gsize len = end != NULL ? (gsize)(end - p) : strlen (p);
 
           g_ptr_array_add (out, lc_router_decode_segment (p, len));
           if (end == NULL)
@@ -333,7 +333,7 @@ split_path (const char *path, PathSegments *ps)
         }
     }
   ps->n = out->len;
-  ps->decoded = (char **) g_ptr_array_free (out, FALSE);
+  ps->decoded = (char **)g_ptr_array_free (out, FALSE);
 }
 
 /* A capture value: non-empty, valid UTF-8, no "/". */
@@ -401,7 +401,7 @@ compare_specificity (const Route *a, const Route *b)
 
   for (guint i = 0; i < n; i++)
     if (a->segments[i].kind != b->segments[i].kind)
-      return (int) a->segments[i].kind - (int) b->segments[i].kind;
+      return (int)a->segments[i].kind - (int)b->segments[i].kind;
   return 0;
 }
 
@@ -411,7 +411,7 @@ add_method (GPtrArray *methods, const char *method)
   for (guint i = 0; i < methods->len; i++)
     if (strcmp (g_ptr_array_index (methods, i), method) == 0)
       return;
-  g_ptr_array_add (methods, (gpointer) method);
+  g_ptr_array_add (methods, (gpointer)method);
 }
 
 static char *

@@ -50,8 +50,7 @@ typedef struct
 
 /* Look up method + path (the raw, still percent-encoded URL path without
  * query). Fills match; release it with lc_route_match_clear(). */
-void lc_router_lookup (LcRouter *router, const char *method, const char *path,
-                       LcRouteMatch *match);
+void lc_router_lookup (LcRouter *router, const char *method, const char *path, LcRouteMatch *match);
 void lc_route_match_clear (LcRouteMatch *match);
 
 typedef void (*LcRouterForeachFunc) (const char *method, const char *pattern, gpointer data,

@@ -107,12 +107,12 @@ open_below_root (const char *root, const char *rel, struct stat *st, gboolean *i
 static char *
 make_etag (const struct stat *st)
 {
-  gint64 mtime_ns = (gint64) st->st_mtim.tv_sec * G_GINT64_CONSTANT (1000000000)
-                    + st->st_mtim.tv_nsec;
+  gint64 mtime_ns
+      = (gint64)st->st_mtim.tv_sec * G_GINT64_CONSTANT (1000000000) + st->st_mtim.tv_nsec;
 
   return g_strdup_printf ("\"%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER
                           "x\"",
-                          (gint64) st->st_size, mtime_ns, (gint64) st->st_ino);
+                          (gint64)st->st_size, mtime_ns, (gint64)st->st_ino);
 }
 
 /* If-None-Match: "*" or a list of entity tags, compared weakly (RFC 9110 13.1.2). */
@@ -181,14 +181,12 @@ lc_static_serve (LcRequest *req, const char *root)
   gboolean is_dir = FALSE;
   int fd;
 
+  /* Whatever is wrong with the path (traversal, NUL, bad escapes), no file
+   * is there: one answer, which tells a prober nothing. */
   rel = lc_path_sanitize (req->path, &error);
   if (rel == NULL)
     {
-      /* The sanitiser's message is safe but names no file: keep ours. */
-      if (g_error_matches (error, LC_ERROR, LC_ERROR_MALFORMED))
-        lc_request_respond_problem (req, LC_ERROR_MALFORMED, NULL, "malformed path");
-      else
-        respond_not_found (req);
+      respond_not_found (req);
       return;
     }
 
@@ -222,9 +220,9 @@ lc_static_serve (LcRequest *req, const char *root)
 
   lc_request_set_header (req, "ETag", etag);
   lc_request_set_header (req, "Last-Modified", last_modified);
-  lc_request_set_header (req, "Cache-Control", g_str_has_prefix (content_type, "text/html")
-                                                   ? "no-cache"
-                                                   : "public, max-age=3600");
+  lc_request_set_header (req, "Cache-Control",
+                         g_str_has_prefix (content_type, "text/html") ? "no-cache"
+                                                                      : "public, max-age=3600");
 
   if (not_modified (req, etag, st.st_mtim.tv_sec))
     {
@@ -236,8 +234,8 @@ lc_static_serve (LcRequest *req, const char *root)
   if (strcmp (req->method, "HEAD") == 0)
     {
       close (fd);
-      soup_message_headers_set_content_length (
-          soup_server_message_get_response_headers (req->msg), (goffset) st.st_size);
+      soup_message_headers_set_content_length (soup_server_message_get_response_headers (req->msg),
+                                               (goffset)st.st_size);
       lc_request_respond_bytes (req, SOUP_STATUS_OK, content_type, NULL);
       return;
     }

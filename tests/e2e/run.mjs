@@ -206,7 +206,24 @@ async function findLessonCard(page, title) {
   return false;
 }
 
+// The page must work under a strict Content-Security-Policy (no inline
+// scripts or styles, nothing from elsewhere): the test adds one to the HTML
+// responses, and any violation shows up as a console error below.
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+  + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+async function enforceCsp(page) {
+  await page.route((url) => url.pathname === '/' || url.pathname.endsWith('.html'), async (route) => {
+    const headers = { ...route.request().headers() };
+    delete headers['if-none-match'];
+    delete headers['if-modified-since'];
+    const response = await route.fetch({ headers });
+    await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': CSP } });
+  });
+}
+
 async function scenario(page, base, operator) {
+  await enforceCsp(page);
   const pageErrors = [];
   page.on('pageerror', (err) => pageErrors.push(err.message));
   page.on('console', (msg) => {
@@ -434,7 +451,7 @@ async function scenario(page, base, operator) {
     await shot(page, '08-phone', { fullPage: false });
   });
 
-  await step('no JavaScript errors on the page', async () => {
+  await step('no JavaScript errors or CSP violations on the page', async () => {
     assertEqual(pageErrors.length, 0, `errors: ${pageErrors.join(' | ')}`);
   });
 }

@@ -22,7 +22,7 @@ on_tick (gpointer user_data)
 static void
 wait_for (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gint64 deadline = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
   GSource *tick = g_timeout_source_new (10);
 
   g_source_set_callback (tick, on_tick, NULL, NULL);
@@ -41,7 +41,7 @@ wait_for (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms)
 static void
 run_for (guint ms)
 {
-  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+  gint64 end = g_get_monotonic_time () + (gint64)ms * 1000;
   GSource *tick = g_timeout_source_new (10);
 
   g_source_set_callback (tick, on_tick, NULL, NULL);
@@ -103,7 +103,7 @@ on_sent (GObject *source, GAsyncResult *res, gpointer user_data)
 static gboolean
 result_done (gpointer data)
 {
-  return ((Result *) data)->done;
+  return ((Result *)data)->done;
 }
 
 /* Start a request; body_type/body nullable; extra headers: name, value, …, NULL. */
@@ -149,7 +149,6 @@ status_of (Result *r)
   return soup_message_get_status (r->msg);
 }
 
-
 static char *
 body_text (Result *r)
 {
@@ -158,7 +157,6 @@ body_text (Result *r)
 
   return g_strndup (data != NULL ? data : "", len);
 }
-
 
 /* ---- raw socket client, pumped on the main context ---- */
 
@@ -191,8 +189,8 @@ raw_connect (guint16 port)
   g_autoptr (GSocketAddress) address = g_inet_socket_address_new (lo, port);
   Raw *r = g_new0 (Raw, 1);
 
-  r->socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
-                            &error);
+  r->socket
+      = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
   g_assert_no_error (error);
   /* Loopback connect completes from the backlog without the server running. */
   g_assert_true (g_socket_connect (r->socket, address, NULL, &error));
@@ -206,7 +204,7 @@ raw_connect (guint16 port)
 static void
 raw_queue (Raw *r, const void *data, gsize len)
 {
-  g_byte_array_append (r->out, data, (guint) len);
+  g_byte_array_append (r->out, data, (guint)len);
 }
 
 static void
@@ -223,7 +221,7 @@ raw_io (Raw *r)
   while (r->out_offset < r->out->len && !r->eof)
     {
       g_autoptr (GError) error = NULL;
-      gssize n = g_socket_send (r->socket, (const char *) r->out->data + r->out_offset,
+      gssize n = g_socket_send (r->socket, (const char *)r->out->data + r->out_offset,
                                 r->out->len - r->out_offset, NULL, &error);
       if (n < 0)
         {
@@ -231,7 +229,7 @@ raw_io (Raw *r)
             r->out_offset = r->out->len; /* the peer is gone */
           break;
         }
-      r->out_offset += (gsize) n;
+      r->out_offset += (gsize)n;
     }
   while (!r->eof)
     {
@@ -259,7 +257,7 @@ on_raw_ready (GSocket *socket, GIOCondition condition, gpointer user_data)
 static gboolean
 raw_pump (Raw *r, gboolean (*done) (Raw *), guint timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gint64 deadline = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
 
   for (;;)
     {
@@ -276,9 +274,9 @@ raw_pump (Raw *r, gboolean (*done) (Raw *), guint timeout_ms)
       if (r->out_offset < r->out->len && !r->eof)
         cond |= G_IO_OUT;
       watch = g_socket_create_source (r->socket, r->eof ? 0 : cond, NULL);
-      g_source_set_callback (watch, (GSourceFunc) on_raw_ready, NULL, NULL);
+      g_source_set_callback (watch, (GSourceFunc)on_raw_ready, NULL, NULL);
       g_source_attach (watch, NULL);
-      timer = g_timeout_source_new ((guint) MIN (left / 1000 + 1, 50));
+      timer = g_timeout_source_new ((guint)MIN (left / 1000 + 1, 50));
       g_source_set_callback (timer, on_tick, NULL, NULL);
       g_source_attach (timer, NULL);
       g_main_context_iteration (NULL, TRUE);
@@ -293,18 +291,18 @@ raw_pump (Raw *r, gboolean (*done) (Raw *), guint timeout_ms)
 static gsize
 complete_response_length (const char *data, gsize len)
 {
-  const char *end = g_strstr_len (data, (gssize) len, "\r\n\r\n");
+  const char *end = g_strstr_len (data, (gssize)len, "\r\n\r\n");
   g_autofree char *head = NULL;
   const char *cl;
   gsize header_len, body_len = 0;
 
   if (end == NULL)
     return 0;
-  header_len = (gsize) (end - data) + 4;
-  head = g_ascii_strdown (data, (gssize) header_len);
+  header_len = (gsize)(end - data) + 4;
+  head = g_ascii_strdown (data, (gssize)header_len);
   cl = strstr (head, "\r\ncontent-length:");
   if (cl != NULL)
-    body_len = (gsize) g_ascii_strtoull (cl + 17, NULL, 10);
+    body_len = (gsize)g_ascii_strtoull (cl + 17, NULL, 10);
   if (g_str_has_prefix (head, "http/1.1 304") || g_str_has_prefix (head, "http/1.1 204"))
     body_len = 0;
   return len >= header_len + body_len ? header_len + body_len : 0;
@@ -316,7 +314,6 @@ raw_has_response (Raw *r)
   return complete_response_length (r->in->str, r->in->len) > 0 || r->eof;
 }
 
-
 static gboolean
 raw_is_closed (Raw *r)
 {
@@ -327,12 +324,11 @@ static guint
 raw_status (Raw *r)
 {
   if (r->in->len < 12
-      || !(g_str_has_prefix (r->in->str, "HTTP/1.1 ") || g_str_has_prefix (r->in->str, "HTTP/1.0 ")))
+      || !(g_str_has_prefix (r->in->str, "HTTP/1.1 ")
+           || g_str_has_prefix (r->in->str, "HTTP/1.0 ")))
     return 0;
-  return (guint) g_ascii_strtoull (r->in->str + 9, NULL, 10);
+  return (guint)g_ascii_strtoull (r->in->str + 9, NULL, 10);
 }
-
-
 
 static void
 handle_hello (LcRequest *req, gpointer user_data)
@@ -383,7 +379,7 @@ fixture_setup (Fixture *f, gconstpointer data)
 static gboolean
 no_connections (gpointer data)
 {
-  return lc_http_server_get_connection_count (((Fixture *) data)->server) == 0;
+  return lc_http_server_get_connection_count (((Fixture *)data)->server) == 0;
 }
 
 static void
@@ -525,11 +521,11 @@ static void
 test_garbage (Fixture *f, gconstpointer data)
 {
   static const char *inputs[] = {
-    "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",         /* a TLS ClientHello */
-    "\x00\x00\x00\x00\r\n\r\n",                             /* NUL bytes */
-    "GET\r\n\r\n",                                         /* no path, no version */
-    "GET /hello HTTP/9.9\r\nHost: t\r\n\r\n",              /* unknown version */
-    "GET /hello HTTP/1.1\r\nHost: a/b\r\n\r\n",             /* bad Host */
+    "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", /* a TLS ClientHello */
+    "\x00\x00\x00\x00\r\n\r\n",                     /* NUL bytes */
+    "GET\r\n\r\n",                                  /* no path, no version */
+    "GET /hello HTTP/9.9\r\nHost: t\r\n\r\n",       /* unknown version */
+    "GET /hello HTTP/1.1\r\nHost: a/b\r\n\r\n",     /* bad Host */
     "POST /api/echo HTTP/1.1\r\nHost: t\r\nContent-Length: -5\r\n\r\n",
     "POST /api/echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: zip\r\n\r\n",
   };
@@ -543,6 +539,47 @@ test_garbage (Fixture *f, gconstpointer data)
       g_assert_true (raw_pump (r, raw_is_closed, 5000));
       if (r->in->len > 0)
         g_assert_cmpuint (raw_status (r), >=, 400);
+    }
+  assert_server_answers (f);
+}
+
+/* Framing libsoup 3.2.3 mishandles (it leaks the path on an unknown
+ * Transfer-Encoding, takes "-5" as a length): refused with a 400 before
+ * libsoup parses the request. LeakSanitizer checks the "no leak" part. */
+static void
+test_bad_framing (Fixture *f, gconstpointer data)
+{
+  static const char *const requests[] = {
+    "POST /api/echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: zip\r\n\r\n",
+    "POST /api/echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+    "POST /api/echo HTTP/1.1\r\nHost: t\r\nContent-Length: -5\r\n\r\n",
+    "POST /api/echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5, 5\r\n\r\nhello",
+    "POST /api/echo HTTP/1.1\r\nHost: t\r\nContent-Length: 99999999999999999999\r\n\r\n",
+    "GET /hello HTTP/1.1\r\nHost: t\r\nX-A: 1\r\n folded\r\n\r\n",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (requests); i++)
+    {
+      g_autoptr (Raw) r = raw_connect (f->port);
+
+      raw_queue_str (r, requests[i]);
+      g_assert_true (raw_pump (r, raw_is_closed, 5000));
+      g_assert_cmpuint (raw_status (r), ==, 400);
+      g_assert_nonnull (strstr (r->in->str, "urn:lessoncast:problem:malformed-request"));
+    }
+
+  /* A long path with an unknown coding, many times: nothing accumulates. */
+  for (int i = 0; i < 50; i++)
+    {
+      g_autoptr (Raw) r = raw_connect (f->port);
+      g_autofree char *path = g_strnfill (30000, 'p');
+      g_autofree char *request = g_strdup_printf ("POST /%s HTTP/1.1\r\nHost: t\r\n"
+                                                  "Transfer-Encoding: x\r\n\r\n",
+                                                  path);
+
+      raw_queue_str (r, request);
+      g_assert_true (raw_pump (r, raw_is_closed, 5000));
+      g_assert_cmpuint (raw_status (r), ==, 400);
     }
   assert_server_answers (f);
 }
@@ -630,7 +667,7 @@ count_reached (gpointer data)
 static void
 test_idle_connections (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GPtrArray) idle = g_ptr_array_new_with_free_func ((GDestroyNotify) raw_free);
+  g_autoptr (GPtrArray) idle = g_ptr_array_new_with_free_func ((GDestroyNotify)raw_free);
   g_autoptr (Raw) normal = NULL;
   CountWait w = { f, 500 };
 
@@ -657,6 +694,7 @@ test_idle_connections (Fixture *f, gconstpointer data)
   g_assert_cmpuint (lc_http_server_get_connection_count (f->server), >=, 500);
   g_ptr_array_set_size (idle, 0);
   g_clear_pointer (&normal, raw_free);
+  soup_session_abort (f->session);
   wait_for (no_connections, f, 5000);
 }
 
@@ -682,11 +720,12 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/http/abuse/huge-body", Fixture, NULL, fixture_setup, test_huge_body,
               fixture_teardown);
-  g_test_add ("/http/abuse/huge-chunked-body", Fixture, NULL, fixture_setup,
-              test_huge_chunked_body, fixture_teardown);
+  g_test_add ("/http/abuse/huge-chunked-body", Fixture, NULL, fixture_setup, test_huge_chunked_body,
+              fixture_teardown);
   g_test_add ("/http/abuse/deep-json", Fixture, NULL, fixture_setup, test_deep_json,
               fixture_teardown);
-  g_test_add ("/http/abuse/garbage", Fixture, NULL, fixture_setup, test_garbage,
+  g_test_add ("/http/abuse/garbage", Fixture, NULL, fixture_setup, test_garbage, fixture_teardown);
+  g_test_add ("/http/abuse/bad-framing", Fixture, NULL, fixture_setup, test_bad_framing,
               fixture_teardown);
   g_test_add ("/http/abuse/slow-client", Fixture, NULL, fixture_setup, test_slow_client,
               fixture_teardown);

@@ -6,6 +6,11 @@
  * shutdown, and the request log line. */
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "common/lc-error.h"
 #include "common/lc-json.h"
@@ -36,7 +41,7 @@ capture_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, g
     for (gsize i = 0; i < n_fields; i++)
       if (strcmp (fields[i].key, keys[k]) == 0)
         g_string_append_printf (line, "%s%s=%s", line->len > 0 ? " " : "", keys[k],
-                                (const char *) fields[i].value);
+                                (const char *)fields[i].value);
   g_ptr_array_add (capture->lines, g_string_free (line, FALSE));
   return G_LOG_WRITER_HANDLED;
 }
@@ -53,7 +58,7 @@ on_tick (gpointer user_data)
 static void
 wait_for (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gint64 deadline = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
   GSource *tick = g_timeout_source_new (10);
 
   g_source_set_callback (tick, on_tick, NULL, NULL);
@@ -72,7 +77,7 @@ wait_for (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms)
 static void
 run_for (guint ms)
 {
-  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+  gint64 end = g_get_monotonic_time () + (gint64)ms * 1000;
   GSource *tick = g_timeout_source_new (10);
 
   g_source_set_callback (tick, on_tick, NULL, NULL);
@@ -93,6 +98,8 @@ typedef struct
   SoupSession *session;
   LcRequest *paused; /* /slow */
   guint shutdown_done;
+  GTlsCertificate *tls; /* set before setup_server for a TLS server */
+  gboolean tls_client;  /* http_start uses https and accepts the certificate */
 } Fixture;
 
 static void
@@ -188,6 +195,12 @@ new_session (void)
 }
 
 static void
+handle_scheme (LcRequest *req, gpointer user_data)
+{
+  lc_request_respond_text (req, 200, NULL, lc_request_is_tls (req) ? "tls" : "plain");
+}
+
+static void
 setup_server (Fixture *f, const LcHttpLimits *limits)
 {
   g_autoptr (GError) error = NULL;
@@ -202,6 +215,9 @@ setup_server (Fixture *f, const LcHttpLimits *limits)
   lc_http_server_add_route (f->server, "POST", "/api/json", handle_json, f);
   lc_http_server_add_route (f->server, "GET", "/slow", handle_slow, f);
   lc_http_server_add_route (f->server, "GET", "/api/error/{kind}", handle_error, f);
+  lc_http_server_add_route (f->server, "GET", "/scheme", handle_scheme, f);
+  if (f->tls != NULL)
+    lc_http_server_set_tls_certificate (f->server, f->tls);
   g_assert_true (lc_http_server_listen (f->server, "127.0.0.1", 0, &error));
   g_assert_no_error (error);
   f->port = lc_http_server_get_port (f->server);
@@ -227,7 +243,7 @@ fixture_setup (Fixture *f, gconstpointer data)
 {
   LcHttpLimits limits;
 
-  f->capture = (LogCapture *) data;
+  f->capture = (LogCapture *)data;
   g_ptr_array_set_size (f->capture->lines, 0);
   small_limits (&limits);
   setup_server (f, &limits);
@@ -255,6 +271,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
   wait_for (no_connections, f, 5000);
   g_assert_cmpuint (lc_http_server_get_in_flight (f->server), ==, 0);
   g_assert_finalize_object (f->server);
+  g_clear_object (&f->tls);
   /* Let sources that held the last refs of libsoup objects run. */
   while (g_main_context_iteration (NULL, FALSE))
     ;
@@ -293,7 +310,15 @@ on_sent (GObject *source, GAsyncResult *res, gpointer user_data)
 static gboolean
 result_done (gpointer data)
 {
-  return ((Result *) data)->done;
+  return ((Result *)data)->done;
+}
+
+/* The test's self-signed certificate. */
+static gboolean
+on_accept_certificate (SoupMessage *msg, GTlsCertificate *certificate, GTlsCertificateFlags errors,
+                       gpointer user_data)
+{
+  return TRUE;
 }
 
 /* Start a request; body_type/body nullable; extra headers: name, value, …, NULL. */
@@ -302,12 +327,15 @@ http_start (Fixture *f, const char *method, const char *path, const char *body_t
             const char *body, ...)
 {
   Result *r = g_new0 (Result, 1);
-  g_autofree char *uri = g_strdup_printf ("http://127.0.0.1:%u%s", f->port, path);
+  g_autofree char *uri
+      = g_strdup_printf ("%s://127.0.0.1:%u%s", f->tls_client ? "https" : "http", f->port, path);
   va_list args;
   const char *name;
 
   r->msg = soup_message_new (method, uri);
   g_assert_nonnull (r->msg);
+  if (f->tls_client)
+    g_signal_connect (r->msg, "accept-certificate", G_CALLBACK (on_accept_certificate), NULL);
   if (body != NULL)
     {
       g_autoptr (GBytes) bytes = g_bytes_new (body, strlen (body));
@@ -396,8 +424,8 @@ raw_connect (guint16 port)
   g_autoptr (GSocketAddress) address = g_inet_socket_address_new (lo, port);
   Raw *r = g_new0 (Raw, 1);
 
-  r->socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
-                            &error);
+  r->socket
+      = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
   g_assert_no_error (error);
   /* Loopback connect completes from the backlog without the server running. */
   g_assert_true (g_socket_connect (r->socket, address, NULL, &error));
@@ -411,7 +439,7 @@ raw_connect (guint16 port)
 static void
 raw_queue (Raw *r, const void *data, gsize len)
 {
-  g_byte_array_append (r->out, data, (guint) len);
+  g_byte_array_append (r->out, data, (guint)len);
 }
 
 static void
@@ -428,7 +456,7 @@ raw_io (Raw *r)
   while (r->out_offset < r->out->len && !r->eof)
     {
       g_autoptr (GError) error = NULL;
-      gssize n = g_socket_send (r->socket, (const char *) r->out->data + r->out_offset,
+      gssize n = g_socket_send (r->socket, (const char *)r->out->data + r->out_offset,
                                 r->out->len - r->out_offset, NULL, &error);
       if (n < 0)
         {
@@ -436,7 +464,7 @@ raw_io (Raw *r)
             r->out_offset = r->out->len; /* the peer is gone */
           break;
         }
-      r->out_offset += (gsize) n;
+      r->out_offset += (gsize)n;
     }
   while (!r->eof)
     {
@@ -464,7 +492,7 @@ on_raw_ready (GSocket *socket, GIOCondition condition, gpointer user_data)
 static gboolean
 raw_pump (Raw *r, gboolean (*done) (Raw *), guint timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gint64 deadline = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
 
   for (;;)
     {
@@ -481,9 +509,9 @@ raw_pump (Raw *r, gboolean (*done) (Raw *), guint timeout_ms)
       if (r->out_offset < r->out->len && !r->eof)
         cond |= G_IO_OUT;
       watch = g_socket_create_source (r->socket, r->eof ? 0 : cond, NULL);
-      g_source_set_callback (watch, (GSourceFunc) on_raw_ready, NULL, NULL);
+      g_source_set_callback (watch, (GSourceFunc)on_raw_ready, NULL, NULL);
       g_source_attach (watch, NULL);
-      timer = g_timeout_source_new ((guint) MIN (left / 1000 + 1, 50));
+      timer = g_timeout_source_new ((guint)MIN (left / 1000 + 1, 50));
       g_source_set_callback (timer, on_tick, NULL, NULL);
       g_source_attach (timer, NULL);
       g_main_context_iteration (NULL, TRUE);
@@ -498,18 +526,18 @@ raw_pump (Raw *r, gboolean (*done) (Raw *), guint timeout_ms)
 static gsize
 complete_response_length (const char *data, gsize len)
 {
-  const char *end = g_strstr_len (data, (gssize) len, "\r\n\r\n");
+  const char *end = g_strstr_len (data, (gssize)len, "\r\n\r\n");
   g_autofree char *head = NULL;
   const char *cl;
   gsize header_len, body_len = 0;
 
   if (end == NULL)
     return 0;
-  header_len = (gsize) (end - data) + 4;
-  head = g_ascii_strdown (data, (gssize) header_len);
+  header_len = (gsize)(end - data) + 4;
+  head = g_ascii_strdown (data, (gssize)header_len);
   cl = strstr (head, "\r\ncontent-length:");
   if (cl != NULL)
-    body_len = (gsize) g_ascii_strtoull (cl + 17, NULL, 10);
+    body_len = (gsize)g_ascii_strtoull (cl + 17, NULL, 10);
   if (g_str_has_prefix (head, "http/1.1 304") || g_str_has_prefix (head, "http/1.1 204"))
     body_len = 0;
   return len >= header_len + body_len ? header_len + body_len : 0;
@@ -540,9 +568,10 @@ static guint
 raw_status (Raw *r)
 {
   if (r->in->len < 12
-      || !(g_str_has_prefix (r->in->str, "HTTP/1.1 ") || g_str_has_prefix (r->in->str, "HTTP/1.0 ")))
+      || !(g_str_has_prefix (r->in->str, "HTTP/1.1 ")
+           || g_str_has_prefix (r->in->str, "HTTP/1.0 ")))
     return 0;
-  return (guint) g_ascii_strtoull (r->in->str + 9, NULL, 10);
+  return (guint)g_ascii_strtoull (r->in->str + 9, NULL, 10);
 }
 
 /* Drop the first response from the buffer. */
@@ -552,7 +581,7 @@ raw_consume_response (Raw *r)
   gsize len = complete_response_length (r->in->str, r->in->len);
 
   g_assert_cmpuint (len, >, 0);
-  g_string_erase (r->in, 0, (gssize) len);
+  g_string_erase (r->in, 0, (gssize)len);
 }
 
 static gboolean
@@ -648,14 +677,14 @@ test_query (Fixture *f, gconstpointer data)
 static void
 test_json_body (Fixture *f, gconstpointer data)
 {
-  g_autoptr (Result) ok = http_finish (
-      http_start (f, "POST", "/api/json", "application/json; charset=utf-8", "{\"x\":[1,2]}", NULL));
-  g_autoptr (Result) no_type = http_finish (
-      http_start (f, "POST", "/api/json", "text/plain", "{\"x\":1}", NULL));
-  g_autoptr (Result) broken = http_finish (
-      http_start (f, "POST", "/api/json", "application/json", "{\"x\":", NULL));
-  g_autoptr (Result) empty = http_finish (
-      http_start (f, "POST", "/api/json", "application/json", "", NULL));
+  g_autoptr (Result) ok = http_finish (http_start (
+      f, "POST", "/api/json", "application/json; charset=utf-8", "{\"x\":[1,2]}", NULL));
+  g_autoptr (Result) no_type
+      = http_finish (http_start (f, "POST", "/api/json", "text/plain", "{\"x\":1}", NULL));
+  g_autoptr (Result) broken
+      = http_finish (http_start (f, "POST", "/api/json", "application/json", "{\"x\":", NULL));
+  g_autoptr (Result) empty
+      = http_finish (http_start (f, "POST", "/api/json", "application/json", "", NULL));
   g_autoptr (GString) deep = g_string_new (NULL);
   g_autoptr (Result) too_deep = NULL;
   g_autoptr (JsonParser) p1 = json_parser_new ();
@@ -805,7 +834,7 @@ timeouts_setup (Fixture *f, gconstpointer data)
 {
   LcHttpLimits limits;
 
-  f->capture = (LogCapture *) data;
+  f->capture = (LogCapture *)data;
   small_limits (&limits);
   limits.header_timeout = 1;
   limits.idle_timeout = 1;
@@ -834,7 +863,7 @@ test_header_timeout (Fixture *f, gconstpointer data)
 static gboolean
 nothing_in_flight (gpointer data)
 {
-  return lc_http_server_get_in_flight (((Fixture *) data)->server) == 0;
+  return lc_http_server_get_in_flight (((Fixture *)data)->server) == 0;
 }
 
 static void
@@ -884,7 +913,8 @@ test_keep_alive (Fixture *f, gconstpointer data)
     }
 
   /* Pipelined: both requests in one write, both answered in order. */
-  raw_queue_str (r, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\nGET /api/items/p HTTP/1.1\r\nHost: t\r\n\r\n");
+  raw_queue_str (
+      r, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\nGET /api/items/p HTTP/1.1\r\nHost: t\r\n\r\n");
   g_assert_true (raw_pump (r, raw_has_two_responses, 5000));
   g_assert_cmpuint (raw_status (r), ==, 200);
   raw_consume_response (r);
@@ -929,7 +959,7 @@ cap_setup (Fixture *f, gconstpointer data)
 {
   LcHttpLimits limits;
 
-  f->capture = (LogCapture *) data;
+  f->capture = (LogCapture *)data;
   small_limits (&limits);
   limits.max_connections = 4;
   setup_server (f, &limits);
@@ -996,7 +1026,7 @@ on_shutdown_done (gpointer user_data)
 static gboolean
 shutdown_is_done (gpointer data)
 {
-  return ((Fixture *) data)->shutdown_done > 0;
+  return ((Fixture *)data)->shutdown_done > 0;
 }
 
 static gboolean
@@ -1065,6 +1095,130 @@ test_shutdown_timeout (Fixture *f, gconstpointer data)
   g_clear_pointer (&f->paused, lc_request_unref);
 }
 
+/* ---- tests: TLS ---- */
+
+static char *
+bio_text (BIO *bio)
+{
+  char *data;
+  long len = BIO_get_mem_data (bio, &data);
+
+  return g_strndup (data, (gsize)len);
+}
+
+/* A throw-away self-signed P-256 certificate for 127.0.0.1. */
+static GTlsCertificate *
+make_certificate (void)
+{
+  EVP_PKEY *key = EVP_EC_gen ("P-256");
+  X509 *x509 = X509_new ();
+  X509_NAME *name;
+  BIO *cert_bio = BIO_new (BIO_s_mem ());
+  BIO *key_bio = BIO_new (BIO_s_mem ());
+  g_autofree char *cert_pem = NULL;
+  g_autofree char *key_pem = NULL;
+  g_autofree char *pem = NULL;
+  g_autoptr (GError) error = NULL;
+  GTlsCertificate *certificate;
+
+  g_assert_nonnull (key);
+  X509_set_version (x509, 2);
+  ASN1_INTEGER_set (X509_get_serialNumber (x509), 1);
+  X509_gmtime_adj (X509_getm_notBefore (x509), -60);
+  X509_gmtime_adj (X509_getm_notAfter (x509), 3600);
+  X509_set_pubkey (x509, key);
+  name = X509_get_subject_name (x509);
+  X509_NAME_add_entry_by_txt (name, "CN", MBSTRING_ASC, (const unsigned char *)"127.0.0.1", -1, -1,
+                              0);
+  X509_set_issuer_name (x509, name);
+  g_assert_cmpint (X509_sign (x509, key, EVP_sha256 ()), >, 0);
+  g_assert_cmpint (PEM_write_bio_X509 (cert_bio, x509), ==, 1);
+  g_assert_cmpint (PEM_write_bio_PrivateKey (key_bio, key, NULL, NULL, 0, NULL, NULL), ==, 1);
+  cert_pem = bio_text (cert_bio);
+  key_pem = bio_text (key_bio);
+  BIO_free (cert_bio);
+  BIO_free (key_bio);
+  X509_free (x509);
+  EVP_PKEY_free (key);
+
+  pem = g_strconcat (cert_pem, key_pem, NULL);
+  certificate = g_tls_certificate_new_from_pem (pem, -1, &error);
+  g_assert_no_error (error);
+  return certificate;
+}
+
+static void
+tls_setup (Fixture *f, gconstpointer data)
+{
+  LcHttpLimits limits;
+
+  if (!g_tls_backend_supports_tls (g_tls_backend_get_default ()))
+    {
+      g_test_skip ("no TLS backend (glib-networking)");
+      return;
+    }
+  f->capture = (LogCapture *)data;
+  small_limits (&limits);
+  limits.header_timeout = 1;
+  f->tls = make_certificate ();
+  f->tls_client = TRUE;
+  setup_server (f, &limits);
+}
+
+static void
+test_tls (Fixture *f, gconstpointer data)
+{
+  g_autoptr (Raw) plain = NULL;
+  g_autoptr (Raw) silent = NULL;
+
+  if (f->server == NULL)
+    return;
+  g_assert_true (lc_http_server_is_tls (f->server));
+
+  /* Kept alive across requests over one TLS connection. */
+  for (int i = 0; i < 3; i++)
+    {
+      g_autoptr (Result) r = HTTP (f, "GET", "/scheme");
+      g_autofree char *text = body_text (r);
+
+      g_assert_cmpuint (status_of (r), ==, 200);
+      g_assert_cmpstr (text, ==, "tls");
+      g_assert_cmpuint (lc_http_server_get_connection_count (f->server), ==, 1);
+    }
+
+  /* Plain HTTP on the TLS port gets nowhere; a silent client times out. */
+  plain = raw_connect (f->port);
+  raw_queue_str (plain, "GET /scheme HTTP/1.1\r\nHost: t\r\n\r\n");
+  g_assert_true (raw_pump (plain, raw_is_closed, 5000));
+  g_assert_null (strstr (plain->in->str, "200 OK"));
+  silent = raw_connect (f->port);
+  g_assert_true (raw_pump (silent, raw_is_closed, 5000));
+}
+
+/* Run in a subprocess that ends with _exit(): once glib-networking's GnuTLS
+ * is loaded, LeakSanitizer (clang 14) crashes in its exit-time scan of
+ * dynamic TLS ("Tracer caught signal 11"). ASan and UBSan still check every
+ * step; only the final leak scan of this one process is skipped. */
+static void
+test_tls_subprocess (gconstpointer data)
+{
+  Fixture fixture = { 0 };
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+  tls_setup (&fixture, data);
+  if (fixture.server != NULL)
+    {
+      test_tls (&fixture, data);
+      fixture_teardown (&fixture, data);
+    }
+  _exit (0);
+}
+
 /* ---- tests: request log ---- */
 
 static void
@@ -1094,7 +1248,7 @@ quiet_setup (Fixture *f, gconstpointer data)
 {
   LcHttpLimits limits;
 
-  f->capture = (LogCapture *) data;
+  f->capture = (LogCapture *)data;
   g_ptr_array_set_size (f->capture->lines, 0);
   small_limits (&limits);
   limits.log_requests = FALSE;
@@ -1119,8 +1273,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_log_set_writer_func (capture_writer, &capture, NULL);
 
-#define ADD(path, setup, func) \
-  g_test_add (path, Fixture, &capture, setup, func, fixture_teardown)
+#define ADD(path, setup, func) g_test_add (path, Fixture, &capture, setup, func, fixture_teardown)
 
   ADD ("/http/limits/routing", fixture_setup, test_routing);
   ADD ("/http/limits/query", fixture_setup, test_query);
@@ -1138,6 +1291,7 @@ main (int argc, char **argv)
   ADD ("/http/limits/connection-cap", cap_setup, test_connection_cap);
   ADD ("/http/limits/shutdown-waits", fixture_setup, test_shutdown_waits);
   ADD ("/http/limits/shutdown-timeout", fixture_setup, test_shutdown_timeout);
+  g_test_add_data_func ("/http/limits/tls", &capture, test_tls_subprocess);
   ADD ("/http/limits/request-log", fixture_setup, test_request_log);
   ADD ("/http/limits/request-log-off", quiet_setup, test_request_log_off);
 

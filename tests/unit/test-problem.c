@@ -59,13 +59,20 @@ test_statuses (void)
     int code;
     guint status;
   } expected[] = {
-    { LC_ERROR_MALFORMED, 400 },       { LC_ERROR_UNAUTHORIZED, 401 },
-    { LC_ERROR_FORBIDDEN, 403 },       { LC_ERROR_CSRF, 403 },
-    { LC_ERROR_NOT_FOUND, 404 },       { LC_ERROR_METHOD_NOT_ALLOWED, 405 },
-    { LC_ERROR_CONFLICT, 409 },        { LC_ERROR_TOO_LARGE, 413 },
-    { LC_ERROR_UNSUPPORTED_MEDIA_TYPE, 415 }, { LC_ERROR_INVALID, 422 },
-    { LC_ERROR_RATE_LIMITED, 429 },    { LC_ERROR_INTERNAL, 500 },
-    { LC_ERROR_UNAVAILABLE, 503 },     { LC_ERROR_STORE, 500 },
+    { LC_ERROR_MALFORMED, 400 },
+    { LC_ERROR_UNAUTHORIZED, 401 },
+    { LC_ERROR_FORBIDDEN, 403 },
+    { LC_ERROR_CSRF, 403 },
+    { LC_ERROR_NOT_FOUND, 404 },
+    { LC_ERROR_METHOD_NOT_ALLOWED, 405 },
+    { LC_ERROR_CONFLICT, 409 },
+    { LC_ERROR_TOO_LARGE, 413 },
+    { LC_ERROR_UNSUPPORTED_MEDIA_TYPE, 415 },
+    { LC_ERROR_INVALID, 422 },
+    { LC_ERROR_RATE_LIMITED, 429 },
+    { LC_ERROR_INTERNAL, 500 },
+    { LC_ERROR_UNAVAILABLE, 503 },
+    { LC_ERROR_STORE, 500 },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (expected); i++)
@@ -94,13 +101,13 @@ test_extended (void)
   text = lc_problem_to_json (error, "/api/v1/conferences");
   o = parse_object (text, parser);
 
-  g_assert_cmpstr (json_object_get_string_member (o, "type"), ==, "urn:lessoncast:problem:conflict");
+  g_assert_cmpstr (json_object_get_string_member (o, "type"), ==,
+                   "urn:lessoncast:problem:conflict");
   g_assert_cmpint (json_object_get_int_member (o, "status"), ==, 409);
   g_assert_cmpstr (json_object_get_string_member (o, "detail"), ==, "the room is booked");
   g_assert_cmpstr (json_object_get_string_member (o, "field"), ==, "starts_at");
   g_assert_cmpint (json_object_get_int_member (o, "retry_after"), ==, 30);
-  g_assert_cmpstr (json_object_get_string_member (o, "conflict_id"), ==,
-                   "AAAAAAAAAAAAAAAAAAAAAA");
+  g_assert_cmpstr (json_object_get_string_member (o, "conflict_id"), ==, "AAAAAAAAAAAAAAAAAAAAAA");
 }
 
 static void

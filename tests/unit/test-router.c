@@ -145,10 +145,10 @@ check_priority (LcRouter *router)
 static void
 test_priority (void)
 {
-  const char *forward[] = { "GET", "/{rest*}", "GET", "/a/{id}", "GET", "/a/special",
-                            "GET", "/{x}/c", NULL };
-  const char *backward[] = { "GET", "/{x}/c", "GET", "/a/special", "GET", "/a/{id}",
-                             "GET", "/{rest*}", NULL };
+  const char *forward[]
+      = { "GET", "/{rest*}", "GET", "/a/{id}", "GET", "/a/special", "GET", "/{x}/c", NULL };
+  const char *backward[]
+      = { "GET", "/{x}/c", "GET", "/a/special", "GET", "/a/{id}", "GET", "/{rest*}", NULL };
   gpointer tags[] = { &tag_a, &tag_b, &tag_c, &tag_d };
   g_autoptr (LcRouter) r1 = router_with (forward, tags);
   g_autoptr (LcRouter) r2 = router_with (backward, tags);
@@ -161,8 +161,8 @@ test_priority (void)
 static void
 test_methods (void)
 {
-  const char *routes[] = { "GET", "/items", "POST", "/items", "DELETE", "/items/{id}",
-                           "PATCH", "/items/{id}", NULL };
+  const char *routes[] = { "GET",         "/items", "POST",        "/items", "DELETE",
+                           "/items/{id}", "PATCH",  "/items/{id}", NULL };
   gpointer tags[] = { &tag_a, &tag_b, &tag_c, &tag_d };
   g_autoptr (LcRouter) router = router_with (routes, tags);
   LcRouteMatch m;
@@ -263,9 +263,9 @@ test_decoding (void)
   g_assert_true (m.data == &tag_b);
   lc_route_match_clear (&m);
 
-  const char *rejected[] = { "/lessons/a%2Fb", "/lessons/a%2fb", "/lessons/%00", "/lessons/a%00b",
-                             "/lessons/%zz", "/lessons/%4", "/lessons/%", "/lessons/%FF",
-                             "/lessons/%C3" };
+  const char *rejected[]
+      = { "/lessons/a%2Fb", "/lessons/a%2fb", "/lessons/%00", "/lessons/a%00b", "/lessons/%zz",
+          "/lessons/%4",    "/lessons/%",     "/lessons/%FF", "/lessons/%C3" };
   for (guint i = 0; i < G_N_ELEMENTS (rejected); i++)
     {
       g_assert_cmpint (lookup (router, "GET", rejected[i], &m), ==, LC_ROUTE_NOT_FOUND);
@@ -290,9 +290,8 @@ test_decode_segment (void)
 static void
 test_invalid (void)
 {
-  const char *bad_patterns[] = { "",     "a",      "/a//b",      "/a/",    "/{",      "/{}",
-                                 "/{*}", "/{a*}/b", "/{a}/{a}", "/a b",   "/{a-b}", "/a{b}",
-                                 "/%41" };
+  const char *bad_patterns[] = { "",        "a",        "/a//b", "/a/",    "/{",    "/{}", "/{*}",
+                                 "/{a*}/b", "/{a}/{a}", "/a b",  "/{a-b}", "/a{b}", "/%41" };
   g_autoptr (LcRouter) router = lc_router_new ();
   g_autoptr (GError) error = NULL;
 

@@ -226,9 +226,9 @@ async function loadFilterData() {
     ]);
     state.districts = districts;
     state.schools = schools;
-  } catch (err) {
-    // The schedule still works without these lists; say why they are empty.
-    state.error = state.error || err;
+  } catch {
+    // The schedule works without these lists (the filters then offer "All"
+    // only); a server problem shows in the schedule's own status line.
   }
   renderFilterOptions();
 }
