@@ -92,7 +92,6 @@ struct _LcHttpConn
   guint64 lingered;
 };
 
-static LcHttpConn *conn_ref (LcHttpConn *conn);
 
 /* ---- LcGuardStream: the request bytes on their way to libsoup ----
  *
@@ -441,7 +440,7 @@ lc_io_view_new (GIOStream *base, GBytes *prefix, LcHttpConn *conn, gsize max_hea
 
   guard->base = g_object_ref (g_io_stream_get_input_stream (base));
   guard->prefix = prefix;
-  guard->conn = conn_ref (conn);
+  guard->conn = lc_http_conn_ref (conn);
   guard->max_header_bytes = max_header_bytes;
   view->base = g_object_ref (base);
   view->input = G_INPUT_STREAM (guard);
@@ -453,8 +452,8 @@ lc_io_view_new (GIOStream *base, GBytes *prefix, LcHttpConn *conn, gsize max_hea
 static void conn_wait_for_request (LcHttpConn *conn);
 static void conn_hand_off (LcHttpConn *conn);
 
-static LcHttpConn *
-conn_ref (LcHttpConn *conn)
+LcHttpConn *
+lc_http_conn_ref (LcHttpConn *conn)
 {
   g_atomic_int_inc (&conn->ref_count);
   return conn;
@@ -495,7 +494,7 @@ clear_source (GSource **source)
 static GSource *
 attach_source (GSource *source, GSourceFunc func, LcHttpConn *conn)
 {
-  g_source_set_callback (source, func, conn_ref (conn), (GDestroyNotify)lc_http_conn_unref);
+  g_source_set_callback (source, func, lc_http_conn_ref (conn), (GDestroyNotify)lc_http_conn_unref);
   g_source_attach (source, g_main_context_get_thread_default ());
   return source;
 }
@@ -655,7 +654,7 @@ lc_http_conn_close (LcHttpConn *conn)
 
   if (conn->closed)
     return;
-  hold = conn_ref (conn);
+  hold = lc_http_conn_ref (conn);
   conn->closed = TRUE;
   conn->state = CONN_CLOSING;
 
@@ -805,7 +804,7 @@ on_deferred_hand_off (gpointer user_data)
 static void
 conn_hand_off (LcHttpConn *conn)
 {
-  g_autoptr (LcHttpConn) hold G_GNUC_UNUSED = conn_ref (conn);
+  g_autoptr (LcHttpConn) hold G_GNUC_UNUSED = lc_http_conn_ref (conn);
   g_autoptr (GError) error = NULL;
   GIOStream *view;
 
@@ -822,7 +821,7 @@ conn_hand_off (LcHttpConn *conn)
                          limits_of (conn)->max_header_bytes);
 
   conn->view = view;
-  g_object_weak_ref (G_OBJECT (view), on_view_finalized, conn_ref (conn));
+  g_object_weak_ref (G_OBJECT (view), on_view_finalized, lc_http_conn_ref (conn));
   conn->state = CONN_HEADERS;
   conn->fresh = FALSE;
   conn->start_us = g_get_monotonic_time ();
@@ -1113,7 +1112,7 @@ static void
 on_wrote_body (SoupServerMessage *msg, gpointer user_data)
 {
   LcHttpConn *conn = user_data;
-  g_autoptr (LcHttpConn) hold G_GNUC_UNUSED = conn_ref (conn);
+  g_autoptr (LcHttpConn) hold G_GNUC_UNUSED = lc_http_conn_ref (conn);
   g_autoptr (GByteArray) prefix = NULL;
   GIOStream *stolen;
   GInputStream *input;

@@ -58,6 +58,7 @@ typedef struct _LcHttpConn LcHttpConn;
 LcHttpConn *lc_http_conn_new (LcHttpServer *server, GSocket *socket, GIOStream *stream,
                               gboolean tls);
 void lc_http_conn_start (LcHttpConn *conn);
+LcHttpConn *lc_http_conn_ref (LcHttpConn *conn);
 void lc_http_conn_unref (LcHttpConn *conn);
 /* Close now (idempotent); frees the connection and tells the server. */
 void lc_http_conn_close (LcHttpConn *conn);

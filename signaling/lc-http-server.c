@@ -101,14 +101,25 @@ stop_listening (LcHttpServer *self)
     }
 }
 
+/* A referenced snapshot of the connections: closing one can complete the
+ * shutdown and drop the others from the table while the caller iterates. */
+static GList *
+dup_connections (LcHttpServer *self)
+{
+  GList *conns = g_hash_table_get_values (self->conns);
+  for (GList *l = conns; l != NULL; l = l->next)
+    lc_http_conn_ref (l->data);
+  return conns;
+}
+
 static void
 close_all_connections (LcHttpServer *self)
 {
-  GList *conns = g_hash_table_get_values (self->conns);
+  GList *conns = dup_connections (self);
 
   for (GList *l = conns; l != NULL; l = l->next)
     lc_http_conn_close (l->data);
-  g_list_free (conns);
+  g_list_free_full (conns, (GDestroyNotify)lc_http_conn_unref);
 }
 
 static void
@@ -761,10 +772,10 @@ force_connections (LcHttpServer *self)
   if (self->forced)
     return;
   self->forced = TRUE;
-  conns = g_hash_table_get_values (self->conns);
+  conns = dup_connections (self);
   for (GList *l = conns; l != NULL; l = l->next)
     lc_http_conn_abort (l->data);
-  g_list_free (conns);
+  g_list_free_full (conns, (GDestroyNotify)lc_http_conn_unref);
 
   if (self->shutdown_timer != NULL)
     {
@@ -829,10 +840,10 @@ lc_http_server_shutdown (LcHttpServer *server, guint timeout, GCallback done, gp
   stop_listening (server);
 
   /* Idle connections close now; busy ones after their response. */
-  conns = g_hash_table_get_values (server->conns);
+  conns = dup_connections (server);
   for (GList *l = conns; l != NULL; l = l->next)
     lc_http_conn_stop (l->data);
-  g_list_free (conns);
+  g_list_free_full (conns, (GDestroyNotify)lc_http_conn_unref);
 
   server->shutdown_timer = g_timeout_source_new ((guint)MIN (timeout, G_MAXUINT / 1000) * 1000);
   g_source_set_callback (server->shutdown_timer, on_shutdown_timer, server, NULL);

@@ -82,13 +82,6 @@ on_done_flag (gpointer data)
   return *(gboolean *)data;
 }
 
-static gboolean
-server_has_no_connections (gpointer data)
-{
-  LcTestServer *ts = data;
-
-  return lc_http_server_get_connection_count (lc_app_get_http_server (ts->app)) == 0;
-}
 
 static void
 on_app_stopped (gpointer user_data)
@@ -128,9 +121,9 @@ lc_test_server_stop (LcTestServer *ts)
 
   soup_session_abort (ts->session);
   g_clear_object (&ts->session);
-  /* Let the server see the client's connections close, so that the stop
-   * below measures the shutdown of a quiet server. */
-  lc_test_wait_for (ts, server_has_no_connections, ts, 30000);
+  /* No waiting for the server to notice the closed client connections: the
+   * stop below must cope with connections still in its table (a regression
+   * test for a use-after-free when shutdown closed several at once). */
 
   lc_app_stop (ts->app, G_CALLBACK (on_app_stopped), &stopped);
   lc_test_wait_for (ts, on_done_flag, &stopped, 30000);
