@@ -479,6 +479,12 @@ test_content_and_cache (Fixture *f, gconstpointer data)
   g_assert_cmpstr (text, ==, "body{}");
   g_assert_cmpstr (header_of (css, "Cache-Control"), ==, "public, max-age=3600");
   g_assert_cmpstr (header_of (html, "Cache-Control"), ==, "no-cache");
+  /* Pages carry a strict Content-Security-Policy (no inline script, nothing
+   * from elsewhere); other files do not need one. */
+  g_assert_nonnull (header_of (html, "Content-Security-Policy"));
+  g_assert_nonnull (strstr (header_of (html, "Content-Security-Policy"), "default-src 'self'"));
+  g_assert_null (strstr (header_of (html, "Content-Security-Policy"), "unsafe-inline"));
+  g_assert_null (header_of (css, "Content-Security-Policy"));
   g_assert_nonnull (header_of (css, "ETag"));
   g_assert_nonnull (header_of (css, "Last-Modified"));
   g_assert_cmpuint (status_of (empty), ==, 200);
