@@ -118,6 +118,34 @@ typedef struct
   char *details;     /* small JSON object text; nullable; never secrets */
 } LcAuditEvent;
 
+typedef enum
+{
+  LC_RECORDING_RECORDING,  /* being written while the lesson is live */
+  LC_RECORDING_FINALIZING, /* the lesson ended; building the final MP4 (progress %) */
+  LC_RECORDING_READY,
+  LC_RECORDING_FAILED,     /* failure_reason says why */
+} LcRecordingState;
+
+const char *lc_recording_state_to_string (LcRecordingState state);
+gboolean lc_recording_state_from_string (const char *text, LcRecordingState *state);
+extern const char *const lc_recording_state_names[];
+
+typedef struct
+{
+  char *id;
+  char *lesson_id;
+  LcRecordingState state;
+  char *failure_reason; /* nullable */
+  int progress;         /* 0..100 while finalizing */
+  char *path;           /* file path relative to the recordings dir; nullable until known */
+  gint64 duration_ms;
+  gint64 size_bytes;
+  char *video_codec, *audio_codec; /* "h264", "vp8", "opus"; nullable */
+  char *sha256;                    /* hex of the final file; nullable until ready */
+  gint64 started_at, ended_at;     /* wall clock of the recorded media; ended_at 0 = still live */
+  gint64 created_at, updated_at;
+} LcRecording;
+
 LcSchool *lc_school_new (void);
 LcSchool *lc_school_copy (const LcSchool *school);
 void lc_school_free (LcSchool *school);
@@ -131,6 +159,9 @@ LcSession *lc_session_new (void);
 void lc_session_free (LcSession *session);
 LcApiToken *lc_api_token_new (void);
 void lc_api_token_free (LcApiToken *token);
+LcRecording *lc_recording_new (void);
+LcRecording *lc_recording_copy (const LcRecording *recording);
+void lc_recording_free (LcRecording *recording);
 LcAuditEvent *lc_audit_event_new (void);
 void lc_audit_event_free (LcAuditEvent *event);
 
@@ -140,5 +171,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (LcLesson, lc_lesson_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LcSession, lc_session_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LcApiToken, lc_api_token_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LcAuditEvent, lc_audit_event_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LcRecording, lc_recording_free)
 
 G_END_DECLS

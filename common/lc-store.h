@@ -71,6 +71,18 @@ typedef struct
   guint limit;
 } LcAuditFilter;
 
+typedef struct
+{
+  const char *lesson_id; /* nullable */
+  int state;             /* LcRecordingState, or -1 for any */
+  LcLessonScope scope;   /* visibility of the recording's lesson, as for lessons */
+  const char *scope_school_id;
+  gboolean after_set;    /* cursor: order is (started_at DESC, id DESC), newest first */
+  gint64 after_started_at;
+  const char *after_id;
+  guint limit;
+} LcRecordingFilter;
+
 typedef gboolean (*LcStoreTxnFunc) (LcStore *store, gpointer user_data, GError **error);
 
 struct _LcStoreInterface
@@ -122,6 +134,17 @@ struct _LcStoreInterface
   LcLesson *(*get_lesson) (LcStore *store, const char *id, GError **error);
   GPtrArray *(*list_lessons) (LcStore *store, const LcLessonFilter *filter, GError **error);
 
+  /* recordings (schema v3) */
+  gboolean (*insert_recording) (LcStore *store, const LcRecording *recording, GError **error);
+  gboolean (*update_recording) (LcStore *store, const LcRecording *recording, GError **error);
+  LcRecording *(*get_recording) (LcStore *store, const char *id, GError **error);
+  GPtrArray *(*list_recordings) (LcStore *store, const LcRecordingFilter *filter, GError **error);
+  gboolean (*delete_recording) (LcStore *store, const char *id, GError **error);
+  /* Lesson status change only (live/ended…), cheaper than a full update and
+   * safe against concurrent edits of other fields. */
+  gboolean (*set_lesson_status) (LcStore *store, const char *lesson_id, LcLessonStatus status,
+                                 GError **error);
+
   /* audit (append-only) */
   gboolean (*insert_audit_event) (LcStore *store, const LcAuditEvent *event, GError **error);
   /* Newest first; each event's sequence number is returned in seqs (nullable) for paging. */
@@ -169,6 +192,14 @@ gboolean lc_store_insert_lesson (LcStore *store, const LcLesson *lesson, GError 
 gboolean lc_store_update_lesson (LcStore *store, const LcLesson *lesson, GError **error);
 LcLesson *lc_store_get_lesson (LcStore *store, const char *id, GError **error);
 GPtrArray *lc_store_list_lessons (LcStore *store, const LcLessonFilter *filter, GError **error);
+
+gboolean lc_store_insert_recording (LcStore *store, const LcRecording *recording, GError **error);
+gboolean lc_store_update_recording (LcStore *store, const LcRecording *recording, GError **error);
+LcRecording *lc_store_get_recording (LcStore *store, const char *id, GError **error);
+GPtrArray *lc_store_list_recordings (LcStore *store, const LcRecordingFilter *filter, GError **error);
+gboolean lc_store_delete_recording (LcStore *store, const char *id, GError **error);
+gboolean lc_store_set_lesson_status (LcStore *store, const char *lesson_id, LcLessonStatus status,
+                                     GError **error);
 
 gboolean lc_store_insert_audit_event (LcStore *store, const LcAuditEvent *event, GError **error);
 GPtrArray *lc_store_list_audit_events (LcStore *store, const LcAuditFilter *filter, GArray *seqs,

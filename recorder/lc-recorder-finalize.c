@@ -1,0 +1,1 @@
+/* lc-recorder-finalize.c: being written */

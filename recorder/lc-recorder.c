@@ -1,0 +1,1 @@
+/* lc-recorder.c: being written */

@@ -1,0 +1,1 @@
+/* lc-api-hls.c: being written */

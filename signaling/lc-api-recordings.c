@@ -1,0 +1,1 @@
+/* lc-api-recordings.c: being written */

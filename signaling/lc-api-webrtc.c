@@ -1,0 +1,1 @@
+/* lc-api-webrtc.c: being written */

@@ -1,0 +1,1 @@
+/* lc-live.c: being written */

@@ -1,0 +1,1 @@
+/* lc-channel.c: being written */

@@ -1,0 +1,1 @@
+/* lc-consumer.c: being written */

@@ -1,0 +1,1 @@
+/* lc-fanout-webrtcbin.c: being written */

@@ -1,0 +1,1 @@
+/* lc-fanout.c: being written */

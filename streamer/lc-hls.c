@@ -1,0 +1,1 @@
+/* lc-hls.c: being written */

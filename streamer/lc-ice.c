@@ -1,0 +1,1 @@
+/* lc-ice.c: being written */

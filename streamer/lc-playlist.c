@@ -1,0 +1,1 @@
+/* lc-playlist.c: being written */

@@ -1,0 +1,1 @@
+/* lc-sdp.c: being written */

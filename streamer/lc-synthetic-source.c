@@ -1,0 +1,1 @@
+/* lc-synthetic-source.c: being written */

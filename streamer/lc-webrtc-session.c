@@ -1,0 +1,1 @@
+/* lc-webrtc-session.c: being written */

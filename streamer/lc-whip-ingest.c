@@ -1,0 +1,1 @@
+/* lc-whip-ingest.c: being written */

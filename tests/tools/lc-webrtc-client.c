@@ -1,0 +1,1 @@
+/* lc-webrtc-client.c: being written */
