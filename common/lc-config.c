@@ -101,6 +101,50 @@ static const LcConfigKey config_keys[] = {
            "Number of items in a list response when the client gives no limit."),
   KEY_INT ("lessons", "max_page_size", "200", 1, 1000,
            "Largest limit a client may ask for in a list request."),
+  KEY_INT ("lessons", "publisher_grace", "60", 5, 3600,
+           "Seconds a live lesson waits for its publisher to come back after the connection "
+           "drops; reconnecting within this time continues the same lesson and recording."),
+  KEY_STRING ("webrtc", "addresses", "",
+              "Comma-separated local IP addresses WebRTC gathers ICE candidates on. Empty means "
+              "every interface. Tests use 127.0.0.1."),
+  KEY_STRING ("webrtc", "public_address", "",
+              "Public IP address announced instead of the host address when the server sits "
+              "behind a 1:1 NAT. Empty means none."),
+  KEY_INT ("webrtc", "port_min", "0", 0, 65535,
+           "Lowest UDP port for WebRTC media; 0 with port_max 0 means any port."),
+  KEY_INT ("webrtc", "port_max", "0", 0, 65535,
+           "Highest UDP port for WebRTC media; 0 with port_min 0 means any port."),
+  KEY_STRING ("webrtc", "stun_servers", "",
+              "Comma-separated STUN servers handed to clients and used by the server, such as "
+              "stun:stun.example.org:3478."),
+  KEY_STRING ("webrtc", "turn_servers", "",
+              "Comma-separated TURN servers handed to clients, such as "
+              "turn:turn.example.org:3478?transport=udp."),
+  KEY_STRING ("webrtc", "turn_secret", "",
+              "Shared secret of the TURN servers (coturn use-auth-secret); clients get "
+              "time-limited credentials derived from it. Empty means no credentials."),
+  KEY_INT ("webrtc", "turn_ttl", "86400", 60, 604800,
+           "Seconds the TURN credentials handed to a client stay valid."),
+  KEY_INT ("webrtc", "max_viewers", "500", 0, 100000,
+           "Most WebRTC (WHEP) viewers per lesson; 0 means no limit. Further viewers are "
+           "refused with 503 and can use HLS."),
+  KEY_BOOL ("media", "allow_vp8", "true",
+            "Accept VP8 video from publishers. WebRTC viewers then get VP8; HLS is unavailable "
+            "for that lesson unless media.transcode_vp8 is on."),
+  KEY_BOOL ("media", "transcode_vp8", "false",
+            "Transcode VP8 publishers to H.264 for HLS and recordings (costs CPU per lesson)."),
+  KEY_BOOL ("hls", "enabled", "true", "Package live lessons as HLS for browsers and CDNs."),
+  KEY_INT ("hls", "segment_duration", "2", 1, 10,
+           "Target HLS segment length in seconds; the server requests keyframes on this clock."),
+  KEY_INT ("hls", "window", "6", 3, 100,
+           "Number of segments in the live HLS playlist (the sliding window)."),
+  KEY_BOOL ("recording", "enabled", "true",
+            "Record lessons whose recording flag is on. Off disables recording server-wide."),
+  KEY_INT ("recording", "fragment_duration", "1000", 200, 10000,
+           "Milliseconds per fragment of the live recording: at most this much is lost on a "
+           "crash."),
+  KEY_INT ("whip", "rate_limit", "20", 1, 10000,
+           "WHIP/WHEP session requests allowed per client address per minute; more get 429."),
 };
 
 #define N_KEYS G_N_ELEMENTS (config_keys)

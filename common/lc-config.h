@@ -7,36 +7,8 @@
  * (lessoncast.conf.sample) and the table in docs/config.md (a test checks both
  * are current).
  *
- * Keys (group.key — type — default):
- *   server.listen            address  127.0.0.1:8080   host:port, [v6]:port; port 0 = any
- *   server.data_dir          path     ./data            database and media files
- *   server.web_root          path     ""                static files; "" = built-in default
- *   server.public_url        string   ""                e.g. https://lessons.example.org; "" = derive
- *   server.trusted_origins   string   ""                extra origins (comma-separated) allowed for cookie requests
- *   server.max_connections   int      4096 [16, 1000000]
- *   server.listen_backlog    int      4096 [16, 65535]
- *   server.header_timeout    int      10 [1, 300]       seconds to receive request headers
- *   server.body_timeout      int      60 [1, 3600]      seconds to receive a request body
- *   server.idle_timeout      int      30 [1, 3600]      keep-alive idle seconds
- *   server.max_body_bytes    int      1048576 [1024, 67108864]
- *   server.max_header_bytes  int      65536 [4096, 1048576]
- *   server.json_max_depth    int      32 [2, 1000]
- *   server.shutdown_timeout  int      10 [0, 300]       seconds to finish in-flight requests
- *   server.rlimit_nofile     int      65536 [1024, 1048576]
- *   server.tls_certificate   path     ""                PEM file; TLS is on when set with tls_key
- *   server.tls_key           path     ""
- *   log.level                enum     info {error, warning, info, debug}
- *   log.format               enum     text {text, json}
- *   log.requests             bool     true              one line per HTTP request
- *   auth.password_min_length int      10 [8, 128]
- *   auth.kdf_cost            int      15 [10, 20]       scrypt log2(N); 15 = 32 MiB, ~0.1 s
- *   auth.session_ttl         int      604800 [300, 31536000]  seconds a login session lives
- *   auth.login_free_attempts int      5 [1, 100]
- *   auth.login_max_delay     int      60 [1, 3600]      cap of the slow-down, seconds
- *   auth.login_forget_after  int      900 [60, 86400]
- *   lessons.max_duration     int      240 [15, 1440]    minutes
- *   lessons.default_page_size int     50 [1, 500]
- *   lessons.max_page_size    int      200 [1, 1000]
+ * The keys, their types, defaults and bounds are the table in lc-config.c;
+ * docs/config.md and lessoncast.conf.sample are generated from it.
  */
 #pragma once
 
