@@ -8,6 +8,7 @@
  */
 #include "common/lc-config.h"
 
+#include <gio/gio.h>
 #include <string.h>
 
 #include "common/lc-error.h"
@@ -822,6 +823,98 @@ is_origin (const char *text, gboolean allow_path)
   return allow_path || path[0] == '\0' || strcmp (path, "/") == 0;
 }
 
+/* Every comma-separated item of a webrtc list key: an IP address (ip TRUE)
+ * or a URI with one of schemes (a NULL-terminated list). */
+static gboolean
+check_list (LcConfig *config, const char *name, gboolean ip, const char *const *schemes,
+            const char *expected, GError **error)
+{
+  g_auto (GStrv) items = g_strsplit (lc_config_get_string (config, name), ",", -1);
+
+  for (guint i = 0; items[i] != NULL; i++)
+    {
+      const char *item = g_strstrip (items[i]);
+      gboolean ok = FALSE;
+
+      if (item[0] == '\0')
+        continue;
+      if (ip)
+        {
+          g_autoptr (GInetAddress) address = g_inet_address_new_from_string (item);
+
+          ok = address != NULL;
+        }
+      else
+        for (guint j = 0; schemes[j] != NULL; j++)
+          ok = ok
+               || (g_str_has_prefix (item, schemes[j]) && item[strlen (schemes[j])] != '\0'
+                   && strpbrk (item, " \t\"<>") == NULL);
+      if (!ok)
+        {
+          g_autofree char *shown = printable (item);
+
+          lc_set_error (error, LC_ERROR_CONFIG, NULL, "%s: invalid item \"%s\": expected %s", name,
+                        shown, expected);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* The webrtc.* keys together: a port range is both ends or neither; TURN
+ * servers need the secret (browsers refuse a TURN server without
+ * credentials, so a TURN URL without them would only break clients). */
+static gboolean
+validate_webrtc (LcConfig *config, GError **error)
+{
+  static const char *const stun_schemes[] = { "stun:", "stuns:", NULL };
+  static const char *const turn_schemes[] = { "turn:", "turns:", NULL };
+  gint64 port_min = lc_config_get_int (config, "webrtc.port_min");
+  gint64 port_max = lc_config_get_int (config, "webrtc.port_max");
+  const char *turn_servers = lc_config_get_string (config, "webrtc.turn_servers");
+  const char *turn_secret = lc_config_get_string (config, "webrtc.turn_secret");
+
+  if ((port_min == 0) != (port_max == 0))
+    {
+      lc_set_error (error, LC_ERROR_CONFIG, NULL,
+                    "webrtc.port_min and webrtc.port_max: set both (a UDP port range such as "
+                    "40000 and 40999) or neither (any port)");
+      return FALSE;
+    }
+  if (port_min > port_max)
+    {
+      lc_set_error (error, LC_ERROR_CONFIG, NULL,
+                    "webrtc.port_min (%" G_GINT64_FORMAT ") must not be larger than "
+                    "webrtc.port_max (%" G_GINT64_FORMAT ")",
+                    port_min, port_max);
+      return FALSE;
+    }
+  if (!check_list (config, "webrtc.addresses", TRUE, NULL,
+                   "comma-separated IP addresses such as 192.0.2.10,127.0.0.1", error)
+      || !check_list (config, "webrtc.public_address", TRUE, NULL,
+                      "one IP address such as 203.0.113.5", error)
+      || !check_list (config, "webrtc.stun_servers", FALSE, stun_schemes,
+                      "comma-separated STUN URIs such as stun:stun.example.org:3478", error)
+      || !check_list (config, "webrtc.turn_servers", FALSE, turn_schemes,
+                      "comma-separated TURN URIs such as turn:turn.example.org:3478?transport=udp",
+                      error))
+    return FALSE;
+  if (strchr (lc_config_get_string (config, "webrtc.public_address"), ',') != NULL)
+    {
+      lc_set_error (error, LC_ERROR_CONFIG, NULL,
+                    "webrtc.public_address: expected one IP address, not a list");
+      return FALSE;
+    }
+  if (turn_servers[0] != '\0' && turn_secret[0] == '\0')
+    {
+      lc_set_error (error, LC_ERROR_CONFIG, NULL,
+                    "webrtc.turn_servers is set but webrtc.turn_secret is not: browsers refuse "
+                    "TURN servers without credentials; set the coturn static-auth-secret");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 lc_config_validate (LcConfig *config, GError **error)
 {
@@ -882,7 +975,7 @@ lc_config_validate (LcConfig *config, GError **error)
           return FALSE;
         }
     }
-  return TRUE;
+  return validate_webrtc (config, error);
 }
 
 static int

@@ -7,6 +7,7 @@
 const char *const lc_role_names[] = { "operator", "coordinator", "teacher", NULL };
 const char *const lc_lesson_status_names[] = { "scheduled", "live", "ended", "cancelled", NULL };
 const char *const lc_visibility_names[] = { "public", "unlisted", NULL };
+const char *const lc_recording_state_names[] = { "recording", "finalizing", "ready", "failed", NULL };
 
 /* Index of text in a NULL-terminated list, or -1. */
 static int
@@ -74,6 +75,25 @@ lc_visibility_from_string (const char *text, LcVisibility *visibility)
     return FALSE;
   if (visibility != NULL)
     *visibility = (LcVisibility)i;
+  return TRUE;
+}
+
+const char *
+lc_recording_state_to_string (LcRecordingState state)
+{
+  g_return_val_if_fail ((int)state >= 0 && state <= LC_RECORDING_FAILED, NULL);
+  return lc_recording_state_names[state];
+}
+
+gboolean
+lc_recording_state_from_string (const char *text, LcRecordingState *state)
+{
+  int i = find_name (lc_recording_state_names, text);
+
+  if (i < 0)
+    return FALSE;
+  if (state != NULL)
+    *state = (LcRecordingState)i;
   return TRUE;
 }
 
@@ -250,6 +270,51 @@ lc_api_token_free (LcApiToken *token)
   g_free (token->name);
   g_free (token->token_hash);
   g_free (token);
+}
+
+/* ---- Recording ---- */
+
+LcRecording *
+lc_recording_new (void)
+{
+  LcRecording *recording = g_new0 (LcRecording, 1);
+
+  recording->state = LC_RECORDING_RECORDING;
+  return recording;
+}
+
+LcRecording *
+lc_recording_copy (const LcRecording *recording)
+{
+  LcRecording *copy;
+
+  g_return_val_if_fail (recording != NULL, NULL);
+
+  copy = g_new0 (LcRecording, 1);
+  *copy = *recording;
+  copy->id = g_strdup (recording->id);
+  copy->lesson_id = g_strdup (recording->lesson_id);
+  copy->failure_reason = g_strdup (recording->failure_reason);
+  copy->path = g_strdup (recording->path);
+  copy->video_codec = g_strdup (recording->video_codec);
+  copy->audio_codec = g_strdup (recording->audio_codec);
+  copy->sha256 = g_strdup (recording->sha256);
+  return copy;
+}
+
+void
+lc_recording_free (LcRecording *recording)
+{
+  if (recording == NULL)
+    return;
+  g_free (recording->id);
+  g_free (recording->lesson_id);
+  g_free (recording->failure_reason);
+  g_free (recording->path);
+  g_free (recording->video_codec);
+  g_free (recording->audio_codec);
+  g_free (recording->sha256);
+  g_free (recording);
 }
 
 /* ---- Audit event ---- */

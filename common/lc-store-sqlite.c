@@ -94,6 +94,25 @@ static const char *const migrations[] = {
   "DROP INDEX schools_district;\n"
   "DROP INDEX lessons_school;\n"
   "PRAGMA user_version = 2;\n",
+
+  /* 3: recordings of live lessons (deleted with their lesson). ended_at NULL =
+   * still being recorded; a failed recording always says why. */
+  "CREATE TABLE recordings (\n"
+  "  id TEXT PRIMARY KEY NOT NULL,\n"
+  "  lesson_id TEXT NOT NULL REFERENCES lessons (id) ON DELETE CASCADE,\n"
+  "  state TEXT NOT NULL CHECK (state IN ('recording', 'finalizing', 'ready', 'failed')),\n"
+  "  failure_reason TEXT,\n"
+  "  progress INTEGER NOT NULL DEFAULT 0 CHECK (progress BETWEEN 0 AND 100),\n"
+  "  path TEXT,\n"
+  "  duration_ms INTEGER NOT NULL DEFAULT 0 CHECK (duration_ms >= 0),\n"
+  "  size_bytes INTEGER NOT NULL DEFAULT 0 CHECK (size_bytes >= 0),\n"
+  "  video_codec TEXT, audio_codec TEXT, sha256 TEXT,\n"
+  "  started_at INTEGER NOT NULL, ended_at INTEGER,\n"
+  "  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,\n"
+  "  CHECK (state <> 'failed' OR failure_reason IS NOT NULL));\n"
+  "CREATE INDEX recordings_lesson ON recordings (lesson_id);\n"
+  "CREATE INDEX recordings_started ON recordings (started_at, id);\n"
+  "PRAGMA user_version = 3;\n",
 };
 
 #define LATEST_SCHEMA_VERSION ((int)G_N_ELEMENTS (migrations))
@@ -109,6 +128,10 @@ static const char *const migrations[] = {
 #define LESSON_COLS                                                                                \
   "l.id, l.title, l.description, l.subject, l.grade, l.school_id, l.teacher_id, l.starts_at, "     \
   "l.ends_at, l.visibility, l.recording, l.status, l.publish_key, l.created_at, l.updated_at"
+#define RECORDING_COLS                                                                             \
+  "r.id, r.lesson_id, r.state, r.failure_reason, r.progress, r.path, r.duration_ms, "              \
+  "r.size_bytes, r.video_codec, r.audio_codec, r.sha256, r.started_at, r.ended_at, "               \
+  "r.created_at, r.updated_at"
 #define AUDIT_COLS "seq, id, at, actor_id, action, object_type, object_id, client, details"
 
 #define SQL_SCHOOL_INSERT                                                                          \
@@ -178,6 +201,32 @@ static const char *const migrations[] = {
 #define SQL_LESSON_LIST SQL_LESSON_LIST_BASE "ORDER BY l.starts_at, l.id LIMIT ?11"
 #define SQL_LESSON_LIST_AFTER                                                                      \
   SQL_LESSON_LIST_BASE "AND (l.starts_at, l.id) > (?12, ?13) ORDER BY l.starts_at, l.id LIMIT ?11"
+
+#define SQL_LESSON_EXISTS "SELECT 1 FROM lessons WHERE id = ?1"
+#define SQL_LESSON_SET_STATUS "UPDATE lessons SET status = ?2, updated_at = ?3 WHERE id = ?1"
+
+#define SQL_RECORDING_INSERT                                                                       \
+  "INSERT INTO recordings (id, lesson_id, state, failure_reason, progress, path, duration_ms, "    \
+  "size_bytes, video_codec, audio_codec, sha256, started_at, ended_at, created_at, updated_at) "   \
+  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+/* The lesson of a recording never changes. */
+#define SQL_RECORDING_UPDATE                                                                       \
+  "UPDATE recordings SET state = ?3, failure_reason = ?4, progress = ?5, path = ?6, "              \
+  "duration_ms = ?7, size_bytes = ?8, video_codec = ?9, audio_codec = ?10, sha256 = ?11, "         \
+  "started_at = ?12, ended_at = ?13, updated_at = ?15 WHERE id = ?1"
+#define SQL_RECORDING_GET "SELECT " RECORDING_COLS " FROM recordings r WHERE r.id = ?1"
+#define SQL_RECORDING_DELETE "DELETE FROM recordings WHERE id = ?1"
+/* ?1 scope, ?2 scope school (as for lessons, on the recording's lesson), ?3 lesson, ?4 state,
+ * ?5 limit, ?6/?7 cursor (started_at, id), newest first. */
+#define SQL_RECORDING_LIST_BASE                                                                    \
+  "SELECT " RECORDING_COLS " FROM recordings r JOIN lessons l ON l.id = r.lesson_id "              \
+  "WHERE (?1 = 2 OR l.visibility = 'public' OR (?1 = 1 AND l.school_id = ?2)) "                    \
+  "AND (?3 IS NULL OR r.lesson_id = ?3) AND (?4 IS NULL OR r.state = ?4) "
+#define SQL_RECORDING_LIST                                                                         \
+  SQL_RECORDING_LIST_BASE "ORDER BY r.started_at DESC, r.id DESC LIMIT ?5"
+#define SQL_RECORDING_LIST_AFTER                                                                   \
+  SQL_RECORDING_LIST_BASE "AND (r.started_at, r.id) < (?6, ?7) "                                   \
+                          "ORDER BY r.started_at DESC, r.id DESC LIMIT ?5"
 
 #define SQL_AUDIT_INSERT                                                                           \
   "INSERT INTO audit_events (id, at, actor_id, action, object_type, object_id, client, details) "  \
@@ -1393,6 +1442,162 @@ store_list_lessons (LcStore *store, const LcLessonFilter *filter, GError **error
                        "store: list lessons", error);
 }
 
+static gboolean
+store_set_lesson_status (LcStore *store, const char *lesson_id, LcLessonStatus status,
+                         GError **error)
+{
+  LcStoreSqlite *self = LC_STORE_SQLITE (store);
+  g_autoptr (LcCachedStmt) stmt = NULL;
+
+  if ((int)status < 0 || status > LC_LESSON_CANCELLED)
+    {
+      lc_set_error (error, LC_ERROR_INVALID, "status", "unknown status");
+      return FALSE;
+    }
+  stmt = get_stmt (self, SQL_LESSON_SET_STATUS, error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, lesson_id);
+  bind_text (stmt, 2, lc_lesson_status_to_string (status));
+  sqlite3_bind_int64 (stmt, 3, lc_time_now ());
+  return run_write_one (self, stmt, "store: set lesson status", NULL, "lesson", error);
+}
+
+/* ---- Recordings ---- */
+
+/* The state is bound by name; an invalid one binds NULL and fails NOT NULL. */
+static void
+bind_recording (sqlite3_stmt *stmt, const LcRecording *recording, gint64 now)
+{
+  gboolean valid_state = (int)recording->state >= 0 && recording->state <= LC_RECORDING_FAILED;
+
+  bind_text (stmt, 1, recording->id);
+  bind_text (stmt, 2, recording->lesson_id);
+  bind_text (stmt, 3, valid_state ? lc_recording_state_to_string (recording->state) : NULL);
+  bind_text (stmt, 4, recording->failure_reason);
+  sqlite3_bind_int (stmt, 5, recording->progress);
+  bind_text (stmt, 6, recording->path);
+  sqlite3_bind_int64 (stmt, 7, recording->duration_ms);
+  sqlite3_bind_int64 (stmt, 8, recording->size_bytes);
+  bind_text (stmt, 9, recording->video_codec);
+  bind_text (stmt, 10, recording->audio_codec);
+  bind_text (stmt, 11, recording->sha256);
+  sqlite3_bind_int64 (stmt, 12, recording->started_at);
+  bind_int64_or_null (stmt, 13, recording->ended_at);
+  sqlite3_bind_int64 (stmt, 14, recording->created_at != 0 ? recording->created_at : now);
+  sqlite3_bind_int64 (stmt, 15, recording->updated_at != 0 ? recording->updated_at : now);
+}
+
+static LcRecording *
+read_recording (sqlite3_stmt *stmt)
+{
+  LcRecording *recording = lc_recording_new ();
+  LcRecordingState state;
+
+  recording->id = col_dup (stmt, 0);
+  recording->lesson_id = col_dup (stmt, 1);
+  /* The CHECK constraint keeps the state valid; anything else reads as failed. */
+  recording->state = lc_recording_state_from_string (col_str (stmt, 2), &state)
+                         ? state
+                         : LC_RECORDING_FAILED;
+  recording->failure_reason = col_dup (stmt, 3);
+  recording->progress = sqlite3_column_int (stmt, 4);
+  recording->path = col_dup (stmt, 5);
+  recording->duration_ms = sqlite3_column_int64 (stmt, 6);
+  recording->size_bytes = sqlite3_column_int64 (stmt, 7);
+  recording->video_codec = col_dup (stmt, 8);
+  recording->audio_codec = col_dup (stmt, 9);
+  recording->sha256 = col_dup (stmt, 10);
+  recording->started_at = sqlite3_column_int64 (stmt, 11);
+  recording->ended_at = sqlite3_column_int64 (stmt, 12); /* NULL reads as 0 = still live */
+  recording->created_at = sqlite3_column_int64 (stmt, 13);
+  recording->updated_at = sqlite3_column_int64 (stmt, 14);
+  return recording;
+}
+
+static gboolean
+write_recording (LcStoreSqlite *self, const char *sql, const LcRecording *recording,
+                 const char *missing, GError **error)
+{
+  g_autoptr (LcCachedStmt) stmt = NULL;
+
+  if (missing == NULL
+      && !check_reference (self, SQL_LESSON_EXISTS, recording->lesson_id, "lesson_id", error))
+    return FALSE;
+  stmt = get_stmt (self, sql, error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_recording (stmt, recording, lc_time_now ());
+  return run_write_one (self, stmt, "store: write recording", NULL, missing, error);
+}
+
+static gboolean
+store_insert_recording (LcStore *store, const LcRecording *recording, GError **error)
+{
+  return write_recording (LC_STORE_SQLITE (store), SQL_RECORDING_INSERT, recording, NULL, error);
+}
+
+static gboolean
+store_update_recording (LcStore *store, const LcRecording *recording, GError **error)
+{
+  return write_recording (LC_STORE_SQLITE (store), SQL_RECORDING_UPDATE, recording, "recording",
+                          error);
+}
+
+static LcRecording *
+store_get_recording (LcStore *store, const char *id, GError **error)
+{
+  return get_one (LC_STORE_SQLITE (store), SQL_RECORDING_GET, id, (ReadRowFunc)read_recording,
+                  "recording", error);
+}
+
+static gboolean
+store_delete_recording (LcStore *store, const char *id, GError **error)
+{
+  return write_by_key (LC_STORE_SQLITE (store), SQL_RECORDING_DELETE, id, NULL, 0, "recording",
+                       error)
+         > 0;
+}
+
+static GPtrArray *
+store_list_recordings (LcStore *store, const LcRecordingFilter *filter, GError **error)
+{
+  LcStoreSqlite *self = LC_STORE_SQLITE (store);
+  static const LcRecordingFilter no_filter = { .scope = LC_LESSON_SCOPE_PUBLIC, .state = -1 };
+  g_autoptr (LcCachedStmt) stmt = NULL;
+  const char *state = NULL;
+
+  if (filter == NULL)
+    filter = &no_filter;
+  if (filter->state != -1)
+    {
+      if (filter->state < 0 || filter->state > LC_RECORDING_FAILED)
+        {
+          lc_set_error (error, LC_ERROR_INVALID, "state", "unknown state");
+          return NULL;
+        }
+      state = lc_recording_state_to_string ((LcRecordingState)filter->state);
+    }
+  stmt = get_stmt (self, filter->after_set ? SQL_RECORDING_LIST_AFTER : SQL_RECORDING_LIST, error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int (stmt, 1,
+                    filter->scope == LC_LESSON_SCOPE_ALL      ? 2
+                    : filter->scope == LC_LESSON_SCOPE_SCHOOL ? 1
+                                                              : 0);
+  bind_text (stmt, 2, filter->scope_school_id);
+  bind_text (stmt, 3, filter->lesson_id);
+  bind_text (stmt, 4, state);
+  bind_limit (stmt, 5, filter->limit);
+  if (filter->after_set)
+    {
+      sqlite3_bind_int64 (stmt, 6, filter->after_started_at);
+      bind_text (stmt, 7, filter->after_id != NULL ? filter->after_id : "");
+    }
+  return collect_rows (self, stmt, (ReadRowFunc)read_recording, (GDestroyNotify)lc_recording_free,
+                       NULL, "store: list recordings", error);
+}
+
 /* ---- Audit events ---- */
 
 static LcAuditEvent *
@@ -1490,6 +1695,12 @@ lc_store_sqlite_iface_init (LcStoreInterface *iface)
   iface->update_lesson = store_update_lesson;
   iface->get_lesson = store_get_lesson;
   iface->list_lessons = store_list_lessons;
+  iface->insert_recording = store_insert_recording;
+  iface->update_recording = store_update_recording;
+  iface->get_recording = store_get_recording;
+  iface->list_recordings = store_list_recordings;
+  iface->delete_recording = store_delete_recording;
+  iface->set_lesson_status = store_set_lesson_status;
   iface->insert_audit_event = store_insert_audit_event;
   iface->list_audit_events = store_list_audit_events;
   iface->close = store_close;

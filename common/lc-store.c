@@ -289,6 +289,63 @@ lc_store_list_lessons (LcStore *store, const LcLessonFilter *filter, GError **er
 }
 
 gboolean
+lc_store_insert_recording (LcStore *store, const LcRecording *recording, GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), FALSE);
+  g_return_val_if_fail (recording != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  return LC_STORE_GET_IFACE (store)->insert_recording (store, recording, error);
+}
+
+gboolean
+lc_store_update_recording (LcStore *store, const LcRecording *recording, GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), FALSE);
+  g_return_val_if_fail (recording != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  return LC_STORE_GET_IFACE (store)->update_recording (store, recording, error);
+}
+
+LcRecording *
+lc_store_get_recording (LcStore *store, const char *id, GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  if (id == NULL)
+    return no_key (error);
+  return LC_STORE_GET_IFACE (store)->get_recording (store, id, error);
+}
+
+GPtrArray *
+lc_store_list_recordings (LcStore *store, const LcRecordingFilter *filter, GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  return LC_STORE_GET_IFACE (store)->list_recordings (store, filter, error);
+}
+
+gboolean
+lc_store_delete_recording (LcStore *store, const char *id, GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  if (id == NULL)
+    return no_key (error) != NULL;
+  return LC_STORE_GET_IFACE (store)->delete_recording (store, id, error);
+}
+
+gboolean
+lc_store_set_lesson_status (LcStore *store, const char *lesson_id, LcLessonStatus status,
+                            GError **error)
+{
+  g_return_val_if_fail (LC_IS_STORE (store), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  if (lesson_id == NULL)
+    return no_key (error) != NULL;
+  return LC_STORE_GET_IFACE (store)->set_lesson_status (store, lesson_id, status, error);
+}
+
+gboolean
 lc_store_insert_audit_event (LcStore *store, const LcAuditEvent *event, GError **error)
 {
   g_return_val_if_fail (LC_IS_STORE (store), FALSE);

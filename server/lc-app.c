@@ -1,6 +1,14 @@
 /* lc-app.c — LcApp: the one application object of the daemon. It owns the
- * config, the store, the HTTP server and the API, and knows the start-up and
- * shutdown order. main.c and the integration tests drive it. */
+ * config, the store, the live-lesson registry, the HTTP server and the API,
+ * and knows the start-up and shutdown order. main.c and the integration tests
+ * drive it.
+ *
+ * Live lessons at start-up: lessons the store still calls live (the previous
+ * process died) are ended, and recordings left unfinished are finalised from
+ * their fragments in the background (lc_recorder_recover_async). At shutdown
+ * every live lesson ends (reason "shutdown") and its recording is finalised
+ * within server.shutdown_timeout; whatever is not done by then stays
+ * "finalizing" and the next start-up's recovery finishes it. */
 #include "lc-app.h"
 
 #include <errno.h>
@@ -14,7 +22,10 @@
 #include "common/lc-time.h"
 #include "lc-demo.h"
 #include "recorder/lc-media-dir.h"
+#include "recorder/lc-recorder.h"
 #include "signaling/lc-api.h"
+#include "signaling/lc-live.h"
+#include "streamer/lc-ice.h"
 
 #ifndef LC_STORE_DB_FILENAME
 #define LC_STORE_DB_FILENAME "lessoncast.db"
@@ -34,6 +45,12 @@ struct _LcApp
   LcStore *store;
   LcHttpServer *http;
   LcApi *api;
+  LcLive *live;
+  char *recordings_dir;
+  GCancellable *recover_cancellable;
+  gboolean recovering;
+  gboolean live_stopped;
+  gboolean http_stopped;
   guint purge_source;
   gboolean started;
   gboolean stopping;
@@ -79,8 +96,11 @@ lc_app_dispose (GObject *object)
   LcApp *self = LC_APP (object);
 
   remove_purge_source (self);
+  if (self->recover_cancellable != NULL)
+    g_cancellable_cancel (self->recover_cancellable);
   g_clear_object (&self->api);
   g_clear_object (&self->http);
+  g_clear_object (&self->live);
   close_store (self);
   g_clear_object (&self->store);
   G_OBJECT_CLASS (lc_app_parent_class)->dispose (object);
@@ -93,6 +113,8 @@ lc_app_finalize (GObject *object)
 
   g_clear_pointer (&self->config, lc_config_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
+  g_clear_object (&self->recover_cancellable);
+  g_free (self->recordings_dir);
   G_OBJECT_CLASS (lc_app_parent_class)->finalize (object);
 }
 
@@ -297,6 +319,9 @@ setup_http (LcApp *self, GError **error)
     lc_http_server_set_static_root (self->http, web_root);
 
   self->api = lc_api_new (self->store, config);
+  lc_api_set_live (self->api, self->live);
+  if (g_file_test (web_root, G_FILE_TEST_IS_DIR))
+    lc_api_set_web_root (self->api, web_root);
   lc_api_register (self->api, self->http);
 
   if (!lc_config_parse_address (lc_config_get_string (config, "server.listen"), &host, &port,
@@ -305,6 +330,74 @@ setup_http (LcApp *self, GError **error)
   if (!lc_http_server_listen (self->http, host, port, error))
     return FALSE;
   return TRUE;
+}
+
+static void finish_stop (LcApp *self);
+
+static void
+on_recovered (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  LcApp *self = user_data;
+  g_autoptr (GError) error = NULL;
+  guint n = 0;
+
+  self->recovering = FALSE;
+  if (!lc_recorder_recover_finish (result, &n, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("recording recovery failed: %s", error->message);
+    }
+  else if (n > 0)
+    g_message ("recovered %u unfinished recording(s)", n);
+  if (self->stopping && self->live_stopped && self->http_stopped)
+    finish_stop (self);
+  g_object_unref (self);
+}
+
+/* Lessons left live by a crash end; their recordings are finalised in the
+ * background. */
+static gboolean
+setup_live (LcApp *self, const char *data_dir, GError **error)
+{
+  g_autoptr (LcIceConfig) ice = lc_ice_config_new_from_config (self->config);
+  gint n;
+
+  self->live = lc_live_new (self->store, self->config, ice, data_dir);
+  n = lc_live_end_stale_lessons (self->live, error);
+  if (n < 0)
+    return FALSE;
+  if (n > 0)
+    g_message ("%d lesson(s) were live when the server stopped; they are now ended", n);
+
+  self->recover_cancellable = g_cancellable_new ();
+  self->recovering = TRUE;
+  lc_recorder_recover_async (self->store, self->recordings_dir, self->recover_cancellable,
+                             on_recovered, g_object_ref (self));
+  return TRUE;
+}
+
+/* --demo: a synthetic broadcast, so that a newcomer sees a live lesson at once. */
+static void
+start_demo_broadcast (LcApp *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LcLesson) lesson = NULL;
+
+  lesson = lc_demo_live_lesson (self->store, lc_time_now (),
+                                lc_config_get_int (self->config, "lessons.max_duration") * 60,
+                                &error);
+  if (lesson == NULL)
+    {
+      if (error != NULL)
+        g_warning ("demo broadcast: %s", error->message);
+      return;
+    }
+  if (!lc_live_start_synthetic (self->live, lesson, &error))
+    {
+      g_warning ("demo broadcast: cannot start: %s", error->message);
+      return;
+    }
+  g_message ("demo broadcast: lesson %s is going live (/watch/%s)", lesson->id, lesson->id);
 }
 
 gboolean
@@ -326,12 +419,11 @@ lc_app_start (LcApp *app, gboolean demo, GError **error)
       return FALSE;
     }
 
-  g_autofree char *recordings_dir = NULL;
   g_autofree char *hls_dir = NULL;
   guint64 free_bytes = 0;
-  if (!lc_media_dir_prepare (data_dir, &recordings_dir, &hls_dir, error))
+  if (!lc_media_dir_prepare (data_dir, &app->recordings_dir, &hls_dir, error))
     return FALSE;
-  if (lc_media_dir_free_space (recordings_dir, &free_bytes, NULL))
+  if (lc_media_dir_free_space (app->recordings_dir, &free_bytes, NULL))
     g_message ("data directory %s: %.1f GiB free", data_dir, free_bytes / (1024.0 * 1024 * 1024));
 
   g_autofree char *db_path = g_build_filename (data_dir, LC_STORE_DB_FILENAME, NULL);
@@ -351,9 +443,13 @@ lc_app_start (LcApp *app, gboolean demo, GError **error)
     return FALSE;
   if (demo && !seed_demo (app, error))
     return FALSE;
+  if (!setup_live (app, data_dir, error))
+    return FALSE;
 
   if (!setup_http (app, error))
     return FALSE;
+  if (demo)
+    start_demo_broadcast (app);
 
   g_autoptr (GSource) purge = g_timeout_source_new_seconds (SESSION_PURGE_INTERVAL_S);
   g_source_set_callback (purge, on_purge_timeout, app, NULL);
@@ -417,33 +513,70 @@ lc_app_dup_base_url (LcApp *app)
 }
 
 static void
-on_http_shutdown_done (gpointer user_data)
+finish_stop (LcApp *self)
 {
-  LcApp *self = user_data;
-
+  if (self->recovering)
+    return; /* on_recovered finishes */
   close_store (self);
   if (self->stop_done)
     ((void (*) (gpointer)) self->stop_done) (self->stop_data);
   g_object_unref (self);
 }
 
+static void
+on_http_shutdown_done (gpointer user_data)
+{
+  LcApp *self = user_data;
+
+  self->http_stopped = TRUE;
+  if (self->live_stopped)
+    finish_stop (self);
+}
+
+static void
+on_live_shutdown_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  LcApp *self = user_data;
+
+  lc_live_shutdown_finish (LC_LIVE (source), result);
+  self->live_stopped = TRUE;
+  if (self->http_stopped)
+    finish_stop (self);
+}
+
 void
 lc_app_stop (LcApp *app, GCallback done, gpointer user_data)
 {
+  guint timeout;
+
   g_return_if_fail (LC_IS_APP (app));
   g_return_if_fail (!app->stopping);
 
+  timeout = (guint) lc_config_get_int (app->config, "server.shutdown_timeout");
   app->stopping = TRUE;
   app->stop_done = done;
   app->stop_data = user_data;
   remove_purge_source (app);
   if (app->api)
     lc_api_set_ready (app->api, FALSE);
-  g_object_ref (app);
+  if (app->recover_cancellable)
+    g_cancellable_cancel (app->recover_cancellable);
+  g_object_ref (app); /* until finish_stop */
+  /* Live lessons end and their recordings are finalised while the HTTP
+   * server drains; the store closes when both are done. */
+  if (app->live)
+    lc_live_shutdown_async (app->live, timeout, on_live_shutdown_done, app);
+  else
+    app->live_stopped = TRUE;
   if (app->http)
-    lc_http_server_shutdown (app->http,
-                             (guint) lc_config_get_int (app->config, "server.shutdown_timeout"),
-                             G_CALLBACK (on_http_shutdown_done), app);
+    lc_http_server_shutdown (app->http, timeout, G_CALLBACK (on_http_shutdown_done), app);
   else
     on_http_shutdown_done (app);
+}
+
+LcLive *
+lc_app_get_live (LcApp *app)
+{
+  g_return_val_if_fail (LC_IS_APP (app), NULL);
+  return app->live;
 }

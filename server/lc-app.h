@@ -6,6 +6,7 @@
 #include "common/lc-config.h"
 #include "common/lc-store.h"
 #include "signaling/lc-http-server.h"
+#include "signaling/lc-live.h"
 
 G_BEGIN_DECLS
 
@@ -24,6 +25,8 @@ gboolean lc_app_start (LcApp *app, gboolean demo, GError **error);
 guint16 lc_app_get_port (LcApp *app);
 LcStore *lc_app_get_store (LcApp *app);
 LcHttpServer *lc_app_get_http_server (LcApp *app);
+/* The live-lesson registry (NULL before start). (transfer none) */
+LcLive *lc_app_get_live (LcApp *app);
 /* "http://127.0.0.1:PORT" (or https) for tests and the start-up message. (transfer full) */
 char *lc_app_dup_base_url (LcApp *app);
 
@@ -38,8 +41,10 @@ void lc_app_set_first_start_writer (LcApp *app, void (*writer) (const char *logi
 void lc_app_set_announce_func (LcApp *app, void (*announce) (const char *text, gpointer user_data),
                                gpointer user_data);
 
-/* Graceful stop (server.shutdown_timeout), then close the store; done runs on
- * the main context, called as ((void (*) (gpointer)) done) (user_data). */
+/* Graceful stop: live lessons end (recordings finalised within
+ * server.shutdown_timeout, else by the next start-up's recovery) while the
+ * HTTP server drains (server.shutdown_timeout); then the store closes. done
+ * runs on the main context, called as ((void (*) (gpointer)) done) (user_data). */
 void lc_app_stop (LcApp *app, GCallback done, gpointer user_data);
 
 G_END_DECLS

@@ -1,7 +1,8 @@
 /* lc-demo.c — demo data for `serve --demo` and the quick start: five Moscow
  * schools in three districts, a coordinator and a teacher per school with
  * random passwords (listed once in `out`), and a dozen scheduled open lessons
- * over the coming week. All in one transaction; nothing when schools exist. */
+ * over the coming week. All in one transaction; nothing when schools exist.
+ * Also the lesson of the demo broadcast (lc_demo_live_lesson). */
 #include "lc-demo.h"
 
 #include <string.h>
@@ -269,4 +270,71 @@ lc_demo_seed (LcStore *store, const LcKdfParams *kdf, gint64 now, GString *out, 
       g_string_append (out, table->str);
     }
   return TRUE;
+}
+
+/* ---- the demo broadcast ---- */
+
+#define DEMO_LIVE_TEACHER "teacher.s57"
+#define DEMO_LIVE_TITLE "Демонстрационный урок: как устроена трансляция"
+#define DEMO_LIVE_DESCRIPTION                                                                      \
+  "Синтетическая трансляция сервера (испытательная таблица с часами и тон), чтобы сразу "       \
+  "увидеть урок в эфире, его запись и просмотр по WebRTC и HLS."
+
+LcLesson *
+lc_demo_live_lesson (LcStore *store, gint64 now, gint64 duration, GError **error)
+{
+  g_autoptr (LcAccount) teacher = NULL;
+  g_autoptr (LcLesson) lesson = NULL;
+  g_autoptr (GError) local_error = NULL;
+  gboolean is_new;
+
+  g_return_val_if_fail (LC_IS_STORE (store), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  teacher = lc_store_get_account_by_login (store, DEMO_LIVE_TEACHER, &local_error);
+  if (teacher == NULL)
+    {
+      if (g_error_matches (local_error, LC_ERROR, LC_ERROR_NOT_FOUND))
+        {
+          g_message ("demo: no account %s (the database was not seeded with demo data); no demo "
+                     "broadcast",
+                     DEMO_LIVE_TEACHER);
+          return NULL;
+        }
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  if (teacher->school_id == NULL)
+    return NULL;
+
+  lesson = lc_store_get_lesson (store, LC_DEMO_LIVE_LESSON_ID, &local_error);
+  if (lesson == NULL && !g_error_matches (local_error, LC_ERROR, LC_ERROR_NOT_FOUND))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  is_new = lesson == NULL;
+  if (is_new)
+    {
+      lesson = lc_lesson_new ();
+      lesson->id = g_strdup (LC_DEMO_LIVE_LESSON_ID);
+      lesson->title = g_strdup (DEMO_LIVE_TITLE);
+      lesson->description = g_strdup (DEMO_LIVE_DESCRIPTION);
+      lesson->subject = g_strdup ("Информатика");
+      lesson->grade = 0;
+      lesson->school_id = g_strdup (teacher->school_id);
+      lesson->teacher_id = g_strdup (teacher->id);
+      lesson->visibility = LC_VISIBILITY_PUBLIC;
+      lesson->recording = FALSE;
+      lesson->publish_key = lc_secret_new ("lpk");
+      lesson->created_at = now;
+    }
+  lesson->starts_at = now;
+  lesson->ends_at = now + duration;
+  lesson->status = LC_LESSON_SCHEDULED;
+  lesson->updated_at = now;
+  if (is_new ? !lc_store_insert_lesson (store, lesson, error)
+             : !lc_store_update_lesson (store, lesson, error))
+    return NULL;
+  return g_steal_pointer (&lesson);
 }

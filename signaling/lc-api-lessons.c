@@ -1,6 +1,7 @@
 /* lc-api-lessons.c — /api/v1/lessons: the open-lesson schedule (list with
  * filters and cursor paging, get by id), create/update/cancel by the lesson's
- * teacher, a coordinator of its school or an operator, and the publish key. */
+ * teacher, a coordinator of its school or an operator, the publish key, and
+ * the live state (GET …/live). */
 #include "signaling/lc-api-private.h"
 
 #include <string.h>
@@ -133,18 +134,27 @@ require_scheduled (const LcLesson *lesson, GError **error)
   return FALSE;
 }
 
+/* with_recordings: add the lesson's recordings (GET of one lesson). */
 static gboolean
-respond_lesson (LcApi *api, LcRequest *req, const LcPrincipal *p, guint status,
-                const LcLesson *lesson, GError **error)
+respond_lesson_full (LcApi *api, LcRequest *req, const LcPrincipal *p, guint status,
+                     const LcLesson *lesson, gboolean with_recordings, GError **error)
 {
   LcLessonContext ctx;
   g_autoptr (JsonNode) root = NULL;
 
-  lc_lesson_context_init (&ctx, api->store);
+  lc_api_lesson_context_init (api, &ctx);
   root = lc_lesson_to_json (&ctx, p, lesson, error);
   lc_lesson_context_clear (&ctx);
   if (root == NULL)
     return FALSE;
+  if (with_recordings)
+    {
+      JsonArray *recordings = lc_api_lesson_recordings (api, p, lesson, error);
+
+      if (recordings == NULL)
+        return FALSE;
+      json_object_set_array_member (json_node_get_object (root), "recordings", recordings);
+    }
   if (status == 201)
     {
       g_autofree char *location = g_strdup_printf ("/api/v1/lessons/%s", lesson->id);
@@ -153,6 +163,13 @@ respond_lesson (LcApi *api, LcRequest *req, const LcPrincipal *p, guint status,
     }
   lc_request_respond_json (req, status, root);
   return TRUE;
+}
+
+static gboolean
+respond_lesson (LcApi *api, LcRequest *req, const LcPrincipal *p, guint status,
+                const LcLesson *lesson, GError **error)
+{
+  return respond_lesson_full (api, req, p, status, lesson, FALSE, error);
 }
 
 /* Title, description, subject, grade, visibility, recording from a validated body. */
@@ -295,7 +312,7 @@ route_lessons_list (LcApi *api, LcRequest *req, GError **error)
     return FALSE;
 
   items = json_array_new ();
-  lc_lesson_context_init (&ctx, api->store);
+  lc_api_lesson_context_init (api, &ctx);
   for (guint i = 0; ok && i < lessons->len && i < limit; i++)
     {
       JsonNode *node = lc_lesson_to_json (&ctx, p, g_ptr_array_index (lessons, i), error);
@@ -333,7 +350,39 @@ route_lesson_get (LcApi *api, LcRequest *req, GError **error)
   lesson = load_lesson (api, req, error);
   if (lesson == NULL)
     return FALSE;
-  return respond_lesson (api, req, p, 200, lesson, error);
+  return respond_lesson_full (api, req, p, 200, lesson, TRUE, error);
+}
+
+/* {"status", "starts_at", "live": object|null}: what the watch page polls. */
+static gboolean
+route_lesson_live (LcApi *api, LcRequest *req, GError **error)
+{
+  g_autoptr (LcPrincipal) p = NULL;
+  g_autoptr (LcLesson) lesson = NULL;
+  g_autoptr (JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+  g_autofree char *starts_at = NULL;
+  JsonNode *live = NULL;
+  JsonObject *o;
+
+  if (!lc_api_authenticate (api, req, &p, error) || !lc_api_check_query (req, no_query, error))
+    return FALSE;
+  lesson = load_lesson (api, req, error);
+  if (lesson == NULL)
+    return FALSE;
+
+  o = json_object_new ();
+  json_object_set_string_member (o, "status", lc_lesson_status_to_string (lesson->status));
+  starts_at = lc_time_format_rfc3339 (lesson->starts_at);
+  json_object_set_string_member (o, "starts_at", starts_at);
+  if (api->live != NULL && lesson->status == LC_LESSON_LIVE)
+    live = lc_live_dup_status_json (api->live, lesson->id);
+  if (live != NULL)
+    json_object_set_member (o, "live", live);
+  else
+    json_object_set_null_member (o, "live");
+  json_node_take_object (root, o);
+  lc_request_respond_json (req, 200, root);
+  return TRUE;
 }
 
 /* ---- create, update, cancel ---- */
@@ -557,6 +606,7 @@ route_publish_key_rotate (LcApi *api, LcRequest *req, GError **error)
 
 LC_API_DEFINE_HANDLER (handle_lessons_list, route_lessons_list)
 LC_API_DEFINE_HANDLER (handle_lesson_get, route_lesson_get)
+LC_API_DEFINE_HANDLER (handle_lesson_live, route_lesson_live)
 LC_API_DEFINE_HANDLER (handle_lesson_create, route_lesson_create)
 LC_API_DEFINE_HANDLER (handle_lesson_patch, route_lesson_patch)
 LC_API_DEFINE_HANDLER (handle_lesson_cancel, route_lesson_cancel)
@@ -567,6 +617,7 @@ static const LcApiRoute lesson_routes[] = {
   { "GET", "/api/v1/lessons", handle_lessons_list },
   { "POST", "/api/v1/lessons", handle_lesson_create },
   { "GET", "/api/v1/lessons/{id}", handle_lesson_get },
+  { "GET", "/api/v1/lessons/{id}/live", handle_lesson_live },
   { "PATCH", "/api/v1/lessons/{id}", handle_lesson_patch },
   { "POST", "/api/v1/lessons/{id}/cancel", handle_lesson_cancel },
   { "GET", "/api/v1/lessons/{id}/publish-key", handle_publish_key_get },

@@ -11,6 +11,7 @@
 #include "common/lc-throttle.h"
 #include "common/lc-time.h"
 #include "lc-api.h"
+#include "lc-live.h"
 
 G_BEGIN_DECLS
 
@@ -33,6 +34,14 @@ struct _LcApi
   guint kdf_max_in_flight;
   GHashTable *logins_in_flight; /* lower-case logins being verified: one guess at a time */
   gboolean ready;
+
+  /* Live lessons (lc-api-webrtc.c, lc-api-hls.c, lc-api-recordings.c). */
+  LcLive *live;         /* nullable: WHIP/WHEP answer 503 without it */
+  char *web_root;       /* nullable: /studio/{id} and /watch/{id} answer 404 without it */
+  char *hls_dir;        /* <data_dir>/hls */
+  char *recordings_dir; /* <data_dir>/recordings */
+  GHashTable *whip_buckets; /* client address → token bucket (lc-api-webrtc.c) */
+  gint64 whip_pruned_us;
 };
 
 /* Who is calling. Anonymous callers have no principal (NULL). */
@@ -127,16 +136,38 @@ typedef struct
   LcStore *store;
   GHashTable *schools;  /* id → LcSchool */
   GHashTable *accounts; /* id → LcAccount */
+  LcLive *live;         /* nullable: the "live" member is null without it */
 } LcLessonContext;
 
 void lc_lesson_context_init (LcLessonContext *ctx, LcStore *store);
+/* Same, with the api's store and live registry. */
+void lc_api_lesson_context_init (LcApi *api, LcLessonContext *ctx);
 void lc_lesson_context_clear (LcLessonContext *ctx);
 /* (transfer none) or NULL with an error (NOT_FOUND when missing). */
 const LcSchool *lc_lesson_context_school (LcLessonContext *ctx, const char *id, GError **error);
 const LcAccount *lc_lesson_context_account (LcLessonContext *ctx, const char *id, GError **error);
-/* The Lesson object, with the teacher-name consent rule. */
+/* The Lesson object, with the teacher-name consent rule, its WHEP and HLS
+ * URLs and its "live" state (null when not live). */
 JsonNode *lc_lesson_to_json (LcLessonContext *ctx, const LcPrincipal *p, const LcLesson *lesson,
                              GError **error);
+
+/* ---- recordings (lc-api-recordings.c) ---- */
+
+/* The Recording object. */
+JsonNode *lc_recording_to_json (const LcRecording *recording);
+/* The lesson's recordings as the caller may see them (the public: ready
+ * ones only), newest first. (transfer full) */
+JsonArray *lc_api_lesson_recordings (LcApi *api, const LcPrincipal *p, const LcLesson *lesson,
+                                     GError **error);
+
+/* Answer GET/HEAD with a file: strong ETag (etag, or one from size, mtime
+ * and inode when NULL), If-None-Match → 304, single byte ranges when ranges
+ * is TRUE (206 + Content-Range, 416 + Content-Range: bytes * /size,
+ * If-Range), the body memory-mapped, never read into memory. NOT_FOUND when
+ * path is not a regular file. Headers such as Cache-Control are set by the
+ * caller before. */
+gboolean lc_api_respond_file (LcRequest *req, const char *path, const char *content_type,
+                              const char *etag, gboolean ranges, GError **error);
 
 /* ---- routes ---- */
 
@@ -167,5 +198,8 @@ void lc_api_register_auth (LcApi *api, LcHttpServer *server);
 void lc_api_register_schools (LcApi *api, LcHttpServer *server);
 void lc_api_register_accounts (LcApi *api, LcHttpServer *server);
 void lc_api_register_lessons (LcApi *api, LcHttpServer *server);
+void lc_api_register_webrtc (LcApi *api, LcHttpServer *server);
+void lc_api_register_hls (LcApi *api, LcHttpServer *server);
+void lc_api_register_recordings (LcApi *api, LcHttpServer *server);
 
 G_END_DECLS

@@ -1,8 +1,8 @@
 /* lc-api.c — the REST API object: who is calling (session cookie or bearer
  * token), the CSRF rule for cookie requests, role checks, paging cursors,
  * JSON builders shared by every resource, and /healthz + /readyz.
- * Resources live in lc-api-auth.c, lc-api-schools.c, lc-api-accounts.c and
- * lc-api-lessons.c. */
+ * Resources live in lc-api-auth.c, lc-api-schools.c, lc-api-accounts.c,
+ * lc-api-lessons.c, lc-api-webrtc.c, lc-api-hls.c and lc-api-recordings.c. */
 #include "signaling/lc-api-private.h"
 
 #include <string.h>
@@ -20,6 +20,7 @@ lc_api_dispose (GObject *object)
   LcApi *api = LC_API (object);
 
   g_clear_object (&api->store);
+  g_clear_object (&api->live);
   g_clear_pointer (&api->config, lc_config_unref);
   G_OBJECT_CLASS (lc_api_parent_class)->dispose (object);
 }
@@ -31,7 +32,11 @@ lc_api_finalize (GObject *object)
 
   g_clear_pointer (&api->login_throttle, lc_throttle_free);
   g_clear_pointer (&api->logins_in_flight, g_hash_table_unref);
+  g_clear_pointer (&api->whip_buckets, g_hash_table_unref);
   g_free (api->dummy_hash);
+  g_free (api->web_root);
+  g_free (api->hls_dir);
+  g_free (api->recordings_dir);
   G_OBJECT_CLASS (lc_api_parent_class)->finalize (object);
 }
 
@@ -48,6 +53,7 @@ static void
 lc_api_init (LcApi *api)
 {
   api->logins_in_flight = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  api->whip_buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 LcApi *
@@ -70,6 +76,9 @@ lc_api_new (LcStore *store, LcConfig *config)
   lc_kdf_params_init_default (&api->kdf);
   api->kdf.log2_n = (int)lc_config_get_int (config, "auth.kdf_cost");
   api->kdf_max_in_flight = CLAMP (g_get_num_processors (), 2, 8);
+  api->hls_dir = g_build_filename (lc_config_get_string (config, "server.data_dir"), "hls", NULL);
+  api->recordings_dir
+      = g_build_filename (lc_config_get_string (config, "server.data_dir"), "recordings", NULL);
 
   /* Unknown logins are verified against this hash so that they cost as much
    * time as known ones. Its password is random and never stored. */
@@ -86,6 +95,22 @@ lc_api_set_ready (LcApi *api, gboolean ready)
 {
   g_return_if_fail (LC_IS_API (api));
   api->ready = ready;
+}
+
+void
+lc_api_set_live (LcApi *api, LcLive *live)
+{
+  g_return_if_fail (LC_IS_API (api));
+  g_return_if_fail (live == NULL || LC_IS_LIVE (live));
+  g_set_object (&api->live, live);
+}
+
+void
+lc_api_set_web_root (LcApi *api, const char *web_root)
+{
+  g_return_if_fail (LC_IS_API (api));
+  g_free (api->web_root);
+  api->web_root = web_root != NULL && web_root[0] != '\0' ? g_strdup (web_root) : NULL;
 }
 
 /* ---- principal ---- */
@@ -773,6 +798,14 @@ lc_lesson_context_init (LcLessonContext *ctx, LcStore *store)
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)lc_school_free);
   ctx->accounts
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)lc_account_free);
+  ctx->live = NULL;
+}
+
+void
+lc_api_lesson_context_init (LcApi *api, LcLessonContext *ctx)
+{
+  lc_lesson_context_init (ctx, api->store);
+  ctx->live = api->live;
 }
 
 void
@@ -820,6 +853,9 @@ lc_lesson_to_json (LcLessonContext *ctx, const LcPrincipal *p, const LcLesson *l
   const LcAccount *teacher;
   JsonObject *o, *so, *to;
   g_autofree char *watch_url = NULL;
+  g_autofree char *whep_url = NULL;
+  g_autofree char *hls_url = NULL;
+  JsonNode *live = NULL;
 
   school = lc_lesson_context_school (ctx, lesson->school_id, error);
   if (school == NULL)
@@ -868,6 +904,16 @@ lc_lesson_to_json (LcLessonContext *ctx, const LcPrincipal *p, const LcLesson *l
   json_object_set_string_member (o, "status", lc_lesson_status_to_string (lesson->status));
   watch_url = g_strdup_printf ("/watch/%s", lesson->id);
   json_object_set_string_member (o, "watch_url", watch_url);
+  whep_url = g_strdup_printf ("/whep/%s", lesson->id);
+  json_object_set_string_member (o, "whep_url", whep_url);
+  hls_url = g_strdup_printf ("/hls/%s/index.m3u8", lesson->id);
+  json_object_set_string_member (o, "hls_url", hls_url);
+  if (ctx->live != NULL && lesson->status == LC_LESSON_LIVE)
+    live = lc_live_dup_status_json (ctx->live, lesson->id);
+  if (live != NULL)
+    json_object_set_member (o, "live", live);
+  else
+    json_object_set_null_member (o, "live");
   set_time (o, "created_at", lesson->created_at);
   set_time (o, "updated_at", lesson->updated_at);
   return object_node (o);
@@ -931,4 +977,7 @@ lc_api_register (LcApi *api, LcHttpServer *server)
   lc_api_register_schools (api, server);
   lc_api_register_accounts (api, server);
   lc_api_register_lessons (api, server);
+  lc_api_register_webrtc (api, server);
+  lc_api_register_hls (api, server);
+  lc_api_register_recordings (api, server);
 }

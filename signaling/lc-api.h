@@ -3,13 +3,16 @@
  * Private parts live in lc-api-private.h; one file per resource:
  * lc-api.c (principal, CSRF, JSON helpers, /healthz, /readyz),
  * lc-api-auth.c (login, logout, me, password, API tokens), lc-api-schools.c,
- * lc-api-accounts.c, lc-api-lessons.c.
+ * lc-api-accounts.c, lc-api-lessons.c, lc-api-webrtc.c (WHIP/WHEP),
+ * lc-api-hls.c (/hls/…), lc-api-recordings.c (recordings, /studio and
+ * /watch pages).
  */
 #pragma once
 
 #include "common/lc-config.h"
 #include "common/lc-store.h"
 #include "lc-http-server.h"
+#include "lc-live.h"
 
 G_BEGIN_DECLS
 
@@ -21,5 +24,11 @@ LcApi *lc_api_new (LcStore *store, LcConfig *config);
 void lc_api_register (LcApi *api, LcHttpServer *server);
 /* /readyz reports ready only after this is set (database open, migrations applied). */
 void lc_api_set_ready (LcApi *api, gboolean ready);
+/* The live-lesson registry behind WHIP/WHEP, HLS viewer counts and the
+ * lessons' "live" member (a ref is kept; NULL: WHIP/WHEP answer 503). */
+void lc_api_set_live (LcApi *api, LcLive *live);
+/* The web root holding studio.html and watch.html for /studio/{id} and
+ * /watch/{id} (nullable: those answer 404). */
+void lc_api_set_web_root (LcApi *api, const char *web_root);
 
 G_END_DECLS

@@ -1,1 +1,1176 @@
-/* lc-hls.c: being written */
+/* lc-hls.c — LcHlsPackager: the HLS consumer of a channel (see lc-hls.h).
+ *
+ * Each publisher session gets its own pipeline, isolated from the ingest:
+ *
+ *   appsrc (H.264 byte-stream AUs) ─ h264parse ───────────────────────────┐
+ *   appsrc (Opus) ─ opusdec ─ audioconvert ─ audioresample ─ audiorate ─   ├─ splitmuxsink
+ *                   avenc_aac ─ aacparse ──────────────────────────────────┘  (mpegtsmux)
+ *
+ * splitmuxsink cuts on keyframes once a fragment reaches segment_duration;
+ * it never asks for keyframes itself: the packager asks the channel on its
+ * own clock (every segment_duration seconds), so GOPs and segments match.
+ * Fragments are written as seg-<n>.ts.tmp and renamed to seg-<n>.ts when
+ * closed, so a segment URL only ever serves a complete file; then the
+ * playlist (lc-playlist.c) is rewritten atomically (temp + rename).
+ *
+ * A publisher gap drains the pipeline (EOS: the last segment is closed) and
+ * the next publisher gets a new pipeline whose first segment carries
+ * EXT-X-DISCONTINUITY. finish() drains too, then writes ENDLIST.
+ *
+ * Threads: set_caps/push run on the ingest's streaming threads and only touch
+ * the fields under `lock` (LC_HLS_LOCK) and the appsrcs. Everything else —
+ * building and tearing down pipelines, the bus watch, the playlist, files,
+ * state and signals — runs on the main context captured at construction.
+ */
+#include "streamer/lc-hls.h"
+
+#include <errno.h>
+#include <gst/app/gstappsrc.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "common/lc-error.h"
+#include "streamer/lc-playlist.h"
+
+GST_DEBUG_CATEGORY_STATIC (lc_hls_debug);
+#define GST_CAT_DEFAULT lc_hls_debug
+
+#define LC_HLS_LOCK(h) g_mutex_lock (&(h)->lock)
+#define LC_HLS_UNLOCK(h) g_mutex_unlock (&(h)->lock)
+
+#define N_KINDS 2
+#define PLAYLIST_NAME "index.m3u8"
+#define TMP_SUFFIX ".tmp"
+/* How long to wait for the second media kind before packaging one alone. */
+#define KIND_WAIT_MS 1000
+/* How long a drain (EOS through the pipeline) may take before it is cut. */
+#define DRAIN_TIMEOUT_MS 5000
+/* appsrc queue bounds: far above what a healthy pipeline holds. */
+#define VIDEO_QUEUE_BYTES (8 * 1024 * 1024)
+#define AUDIO_QUEUE_BYTES (1024 * 1024)
+
+typedef enum
+{
+  PHASE_NONE,     /* no pipeline */
+  PHASE_RUNNING,  /* pipeline fed by push() */
+  PHASE_DRAINING, /* EOS sent, waiting for the last segment */
+} Phase;
+
+struct _LcHlsPackager
+{
+  GObject parent_instance;
+
+  /* Immutable after construction. */
+  GWeakRef channel;
+  char *lesson_id;
+  char *dir;
+  guint segment_duration;
+  guint window;
+  GMainContext *context;
+
+  /* Main context only. */
+  LcPlaylist *playlist;
+  LcHlsState state;
+  char *error;
+  gboolean started;
+  gboolean finishing;     /* finish() called; a self-ref is held until done */
+  gboolean publisher_gone;
+  Phase phase;
+  guint generation;
+  GstElement *pipeline;
+  GSource *bus_source;
+  GSource *keyframe_timer;
+  GSource *drain_timer;
+  GSource *kind_timer;
+  gboolean kind_wait_over;    /* the wait for the second media kind has passed */
+  gboolean pipeline_kind[N_KINDS]; /* kinds the current pipeline packages */
+  GHashTable *open_fragments; /* temp path → GstClockTime * start running time */
+  GQueue retired;             /* char * file names out of the window, not yet deleted */
+  guint64 segments_written;
+
+  GMutex lock; /* LC_HLS_LOCK: everything below */
+  GstCaps *caps[N_KINDS];
+  gboolean reconsider_pending;
+  gboolean failed;             /* push() returns FALSE */
+  GstAppSrc *src[N_KINDS];     /* the running pipeline's inputs (refs), or NULL */
+  gboolean waiting_keyframe;   /* video restarts at the next keyframe */
+  GstClockTime video_start;    /* PTS of the generation's first keyframe */
+  GstClockTime last_pts[N_KINDS];
+  guint64 next_segment;        /* the n of the next seg-<n>.ts */
+  guint64 dropped[N_KINDS];
+};
+
+static void lc_hls_packager_consumer_init (LcConsumerInterface *iface);
+
+G_DEFINE_TYPE_WITH_CODE (LcHlsPackager, lc_hls_packager, G_TYPE_OBJECT,
+                         G_IMPLEMENT_INTERFACE (LC_TYPE_CONSUMER, lc_hls_packager_consumer_init))
+
+enum
+{
+  SIGNAL_STATE_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void reconsider (LcHlsPackager *self);
+static void fail (LcHlsPackager *self, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+const char *
+lc_hls_state_to_string (LcHlsState state)
+{
+  switch (state)
+    {
+    case LC_HLS_WAITING:
+      return "waiting";
+    case LC_HLS_LIVE:
+      return "live";
+    case LC_HLS_ENDED:
+      return "ended";
+    case LC_HLS_UNAVAILABLE:
+      return "unavailable";
+    case LC_HLS_FAILED:
+      return "failed";
+    default:
+      return "unknown";
+    }
+}
+
+/* ---- small helpers ---- */
+
+static const char *
+kind_name (LcMediaKind kind)
+{
+  return kind == LC_MEDIA_VIDEO ? "video" : "audio";
+}
+
+static const char *
+caps_name (const GstCaps *caps)
+{
+  if (caps == NULL || gst_caps_is_empty (caps) || gst_caps_is_any (caps))
+    return "";
+  return gst_structure_get_name (gst_caps_get_structure (caps, 0));
+}
+
+static gboolean
+caps_are_h264 (const GstCaps *caps)
+{
+  return g_str_equal (caps_name (caps), "video/x-h264");
+}
+
+static gboolean
+caps_are_opus (const GstCaps *caps)
+{
+  return g_str_equal (caps_name (caps), "audio/x-opus");
+}
+
+/* Whether a byte-stream access unit holds a picture (a VCL NAL unit, types
+ * 1–5). Units with only SPS/PPS/SEI are dropped: Chromium's native HLS player
+ * stalls on them. Bounded scan of untrusted bytes. */
+static gboolean
+au_has_picture (GstBuffer *buffer)
+{
+  GstMapInfo map;
+  gboolean found = FALSE;
+
+  if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
+    return FALSE;
+  for (gsize i = 0; i + 3 < map.size; i++)
+    {
+      if (map.data[i] != 0 || map.data[i + 1] != 0 || map.data[i + 2] != 1)
+        continue;
+      guint type = map.data[i + 3] & 0x1f;
+      if (type >= 1 && type <= 5)
+        {
+          found = TRUE;
+          break;
+        }
+      i += 2;
+    }
+  gst_buffer_unmap (buffer, &map);
+  return found;
+}
+
+static LcChannel *
+dup_channel (LcHlsPackager *self)
+{
+  return g_weak_ref_get (&self->channel);
+}
+
+static void
+request_keyframe (LcHlsPackager *self, const char *reason)
+{
+  g_autoptr (LcChannel) channel = dup_channel (self);
+
+  if (channel != NULL)
+    lc_channel_request_keyframe (channel, reason);
+}
+
+static void
+clear_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
+/* Attach a callback on the main context (self is not referenced: the caller
+ * destroys the source before self goes away). */
+static GSource *
+add_timeout (LcHlsPackager *self, guint ms, GSourceFunc func)
+{
+  GSource *source = g_timeout_source_new (ms);
+
+  g_source_set_callback (source, func, self, NULL);
+  g_source_attach (source, self->context);
+  return source;
+}
+
+static void
+set_state (LcHlsPackager *self, LcHlsState state)
+{
+  if (self->state == state)
+    return;
+  g_info ("lesson %s: hls %s -> %s", self->lesson_id, lc_hls_state_to_string (self->state),
+          lc_hls_state_to_string (state));
+  self->state = state;
+  g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, (int) state);
+}
+
+/* ---- files ---- */
+
+static char *
+path_in_dir (LcHlsPackager *self, const char *name)
+{
+  return g_build_filename (self->dir, name, NULL);
+}
+
+static gboolean
+write_playlist (LcHlsPackager *self, GError **error)
+{
+  g_autofree char *text = lc_playlist_render (self->playlist);
+  g_autofree char *path = path_in_dir (self, PLAYLIST_NAME);
+
+  /* CONSISTENT: a temp file renamed over the old one. */
+  return g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
+}
+
+static void
+remove_file (LcHlsPackager *self, const char *name)
+{
+  g_autofree char *path = path_in_dir (self, name);
+
+  if (g_unlink (path) != 0 && errno != ENOENT)
+    g_warning ("lesson %s: hls: cannot remove %s: %s", self->lesson_id, path,
+               g_strerror (errno));
+}
+
+/* Files of an earlier run in the same directory would be served as if they
+ * were ours: remove what we would write (only our own name patterns). */
+static void
+remove_stale_files (LcHlsPackager *self)
+{
+  g_autoptr (GDir) dir = g_dir_open (self->dir, 0, NULL);
+  const char *name;
+
+  if (dir == NULL)
+    return;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      gboolean ours = g_str_equal (name, PLAYLIST_NAME)
+                      || g_str_has_prefix (name, PLAYLIST_NAME ".") /* GLib temp files */
+                      || (g_str_has_prefix (name, "seg-")
+                          && (g_str_has_suffix (name, ".ts")
+                              || g_str_has_suffix (name, ".ts" TMP_SUFFIX)));
+      if (ours)
+        remove_file (self, name);
+    }
+}
+
+/* RFC 8216 §6.2.2: a segment that left the playlist stays available for its
+ * duration plus the playlist's: keep window + 1 retired segments. */
+static void
+retire_expired (LcHlsPackager *self)
+{
+  g_autoptr (GPtrArray) expired = lc_playlist_take_expired (self->playlist);
+
+  for (guint i = 0; i < expired->len; i++)
+    g_queue_push_tail (&self->retired, g_strdup (g_ptr_array_index (expired, i)));
+  while (self->retired.length > self->window + 1)
+    {
+      g_autofree char *name = g_queue_pop_head (&self->retired);
+      remove_file (self, name);
+    }
+}
+
+static void
+remove_retired (LcHlsPackager *self)
+{
+  char *name;
+
+  while ((name = g_queue_pop_head (&self->retired)) != NULL)
+    {
+      remove_file (self, name);
+      g_free (name);
+    }
+}
+
+/* ---- pipeline ---- */
+
+static GstElement *
+make_element (const char *factory, GError **error)
+{
+  GstElement *element = gst_element_factory_make (factory, NULL);
+
+  if (element == NULL)
+    lc_set_error (error, LC_ERROR_UNAVAILABLE, NULL, "GStreamer element %s is not installed",
+                  factory);
+  return element;
+}
+
+/* splitmuxsink streaming thread: the file of the next fragment. */
+static char *
+on_splitmux_format_location (GstElement *splitmux, guint fragment_id, GstSample *first_sample,
+                             gpointer user_data)
+{
+  LcHlsPackager *self = user_data;
+
+  LC_HLS_LOCK (self);
+  guint64 n = self->next_segment++;
+  LC_HLS_UNLOCK (self);
+
+  g_autofree char *name = g_strdup_printf ("seg-%" G_GUINT64_FORMAT ".ts" TMP_SUFFIX, n);
+  return g_build_filename (self->dir, name, NULL);
+}
+
+/* Build the chain of one kind into the bin; returns its appsrc (transfer
+ * none, owned by the bin) and the pad to link to splitmuxsink. */
+static GstElement *
+build_branch (GstBin *bin, LcMediaKind kind, GstCaps *caps, GstElement **last, GError **error)
+{
+  const char *video_chain[] = { "h264parse", NULL };
+  const char *audio_chain[] = { "opusdec", "audioconvert", "audioresample", "audiorate",
+                                "avenc_aac", "aacparse", NULL };
+  const char *const *chain = kind == LC_MEDIA_VIDEO ? video_chain : audio_chain;
+  GstElement *src = make_element ("appsrc", error);
+  GstElement *prev;
+
+  if (src == NULL)
+    return NULL;
+  g_object_set (src, "name", kind_name (kind), "caps", caps, "format", GST_FORMAT_TIME,
+                "is-live", FALSE, "stream-type", GST_APP_STREAM_TYPE_STREAM, "block", FALSE,
+                "emit-signals", FALSE, "max-bytes",
+                (guint64) (kind == LC_MEDIA_VIDEO ? VIDEO_QUEUE_BYTES : AUDIO_QUEUE_BYTES),
+                "leaky-type", GST_APP_LEAKY_TYPE_UPSTREAM, NULL);
+  gst_bin_add (bin, src);
+  prev = src;
+
+  for (guint i = 0; chain[i] != NULL; i++)
+    {
+      GstElement *element = make_element (chain[i], error);
+
+      if (element == NULL)
+        return NULL;
+      if (g_str_equal (chain[i], "h264parse"))
+        g_object_set (element, "config-interval", -1, NULL); /* SPS/PPS before every IDR */
+      else if (g_str_equal (chain[i], "audiorate"))
+        g_object_set (element, "skip-to-first", TRUE, NULL); /* no silence from 0 */
+      gst_bin_add (bin, element);
+      if (!gst_element_link (prev, element))
+        {
+          lc_set_error (error, LC_ERROR_INTERNAL, NULL, "cannot link %s to %s",
+                        GST_OBJECT_NAME (prev), chain[i]);
+          return NULL;
+        }
+      prev = element;
+    }
+  *last = prev;
+  return src;
+}
+
+static gboolean
+link_to_splitmux (GstElement *last, GstElement *splitmux, const char *template,
+                  GError **error)
+{
+  g_autoptr (GstPad) sinkpad = gst_element_request_pad_simple (splitmux, template);
+  g_autoptr (GstPad) srcpad = gst_element_get_static_pad (last, "src");
+
+  if (sinkpad == NULL || srcpad == NULL || gst_pad_link (srcpad, sinkpad) != GST_PAD_LINK_OK)
+    {
+      lc_set_error (error, LC_ERROR_INTERNAL, NULL, "cannot link %s to splitmuxsink",
+                    GST_OBJECT_NAME (last));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data);
+static gboolean on_keyframe_timer (gpointer user_data);
+
+/* Main context. Build and start a pipeline for the given kinds (either caps
+ * nullable, not both). */
+static gboolean
+build_pipeline (LcHlsPackager *self, GstCaps *video_caps, GstCaps *audio_caps, GError **error)
+{
+  g_autofree char *name = g_strdup_printf ("hls-%s-%u", self->lesson_id, ++self->generation);
+  g_autoptr (GstElement) pipeline = gst_pipeline_new (name);
+  GstElement *src[N_KINDS] = { NULL, NULL };
+  GstElement *last[N_KINDS] = { NULL, NULL };
+  GstElement *splitmux, *muxer;
+
+  gst_object_ref_sink (pipeline);
+  splitmux = make_element ("splitmuxsink", error);
+  if (splitmux == NULL)
+    return FALSE;
+  muxer = make_element ("mpegtsmux", error);
+  if (muxer == NULL)
+    {
+      gst_object_unref (gst_object_ref_sink (splitmux));
+      return FALSE;
+    }
+  g_object_set (splitmux, "muxer", muxer, "max-size-time",
+                (guint64) self->segment_duration * GST_SECOND, "send-keyframe-requests", FALSE,
+                NULL);
+  g_signal_connect (splitmux, "format-location-full", G_CALLBACK (on_splitmux_format_location),
+                    self);
+  gst_bin_add (GST_BIN (pipeline), splitmux);
+
+  if (video_caps != NULL)
+    {
+      src[LC_MEDIA_VIDEO] = build_branch (GST_BIN (pipeline), LC_MEDIA_VIDEO, video_caps,
+                                          &last[LC_MEDIA_VIDEO], error);
+      if (src[LC_MEDIA_VIDEO] == NULL
+          || !link_to_splitmux (last[LC_MEDIA_VIDEO], splitmux, "video", error))
+        return FALSE;
+    }
+  if (audio_caps != NULL)
+    {
+      src[LC_MEDIA_AUDIO] = build_branch (GST_BIN (pipeline), LC_MEDIA_AUDIO, audio_caps,
+                                          &last[LC_MEDIA_AUDIO], error);
+      if (src[LC_MEDIA_AUDIO] == NULL
+          || !link_to_splitmux (last[LC_MEDIA_AUDIO], splitmux, "audio_%u", error))
+        return FALSE;
+    }
+
+  g_autoptr (GstBus) bus = gst_pipeline_get_bus (GST_PIPELINE (pipeline));
+  self->bus_source = gst_bus_create_watch (bus);
+  g_source_set_callback (self->bus_source, (GSourceFunc) (void (*) (void)) on_bus_message, self,
+                         NULL);
+  g_source_attach (self->bus_source, self->context);
+
+  if (gst_element_set_state (pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+    {
+      clear_source (&self->bus_source);
+      gst_element_set_state (pipeline, GST_STATE_NULL);
+      lc_set_error (error, LC_ERROR_INTERNAL, NULL, "the HLS pipeline did not start");
+      return FALSE;
+    }
+
+  self->pipeline = g_steal_pointer (&pipeline);
+  self->phase = PHASE_RUNNING;
+  self->pipeline_kind[LC_MEDIA_VIDEO] = video_caps != NULL;
+  self->pipeline_kind[LC_MEDIA_AUDIO] = audio_caps != NULL;
+  self->kind_wait_over = FALSE;
+  if (self->segments_written > 0)
+    lc_playlist_mark_discontinuity (self->playlist);
+
+  LC_HLS_LOCK (self);
+  for (guint k = 0; k < N_KINDS; k++)
+    {
+      self->src[k] = src[k] != NULL ? GST_APP_SRC (gst_object_ref (src[k])) : NULL;
+      self->last_pts[k] = GST_CLOCK_TIME_NONE;
+    }
+  self->waiting_keyframe = video_caps != NULL;
+  self->video_start = GST_CLOCK_TIME_NONE;
+  LC_HLS_UNLOCK (self);
+
+  g_info ("lesson %s: hls pipeline %u started (%s%s%s)", self->lesson_id, self->generation,
+          video_caps != NULL ? "h264" : "", video_caps != NULL && audio_caps != NULL ? " + " : "",
+          audio_caps != NULL ? "opus -> aac" : "");
+  if (video_caps != NULL)
+    {
+      /* The first segment starts at this keyframe; then one per segment. */
+      request_keyframe (self, "hls start");
+      self->keyframe_timer = add_timeout (self, self->segment_duration * 1000, on_keyframe_timer);
+    }
+  return TRUE;
+}
+
+/* Main context. Stop feeding, stop the pipeline (it has reached EOS or
+ * failed: setting NULL only joins idle threads), remove unfinished files. */
+static void
+teardown_pipeline (LcHlsPackager *self)
+{
+  GstAppSrc *src[N_KINDS];
+
+  LC_HLS_LOCK (self);
+  for (guint k = 0; k < N_KINDS; k++)
+    src[k] = g_steal_pointer (&self->src[k]);
+  LC_HLS_UNLOCK (self);
+  for (guint k = 0; k < N_KINDS; k++)
+    g_clear_pointer (&src[k], gst_object_unref);
+
+  clear_source (&self->keyframe_timer);
+  clear_source (&self->drain_timer);
+  clear_source (&self->bus_source);
+  if (self->pipeline != NULL)
+    {
+      gst_element_set_state (self->pipeline, GST_STATE_NULL);
+      g_clear_pointer (&self->pipeline, gst_object_unref);
+    }
+  self->phase = PHASE_NONE;
+
+  /* Fragments opened but never closed are incomplete. */
+  GHashTableIter iter;
+  gpointer path;
+  g_hash_table_iter_init (&iter, self->open_fragments);
+  while (g_hash_table_iter_next (&iter, &path, NULL))
+    if (g_unlink (path) != 0 && errno != ENOENT)
+      g_warning ("lesson %s: hls: cannot remove %s: %s", self->lesson_id, (char *) path,
+                 g_strerror (errno));
+  g_hash_table_remove_all (self->open_fragments);
+}
+
+static gboolean
+on_drain_timeout (gpointer user_data)
+{
+  LcHlsPackager *self = user_data;
+
+  g_warning ("lesson %s: hls: the pipeline did not drain in %d ms; stopped", self->lesson_id,
+             DRAIN_TIMEOUT_MS);
+  g_clear_pointer (&self->drain_timer, g_source_unref);
+  teardown_pipeline (self);
+  reconsider (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Main context. EOS into the pipeline: splitmuxsink closes the last
+ * fragment, then the bus says EOS. */
+static void
+start_drain (LcHlsPackager *self)
+{
+  GstAppSrc *src[N_KINDS];
+
+  if (self->phase != PHASE_RUNNING)
+    return;
+  LC_HLS_LOCK (self);
+  for (guint k = 0; k < N_KINDS; k++)
+    src[k] = g_steal_pointer (&self->src[k]);
+  LC_HLS_UNLOCK (self);
+
+  self->phase = PHASE_DRAINING;
+  clear_source (&self->keyframe_timer);
+  for (guint k = 0; k < N_KINDS; k++)
+    if (src[k] != NULL)
+      {
+        gst_app_src_end_of_stream (src[k]);
+        gst_object_unref (src[k]);
+      }
+  self->drain_timer = add_timeout (self, DRAIN_TIMEOUT_MS, on_drain_timeout);
+}
+
+static gboolean
+on_keyframe_timer (gpointer user_data)
+{
+  LcHlsPackager *self = user_data;
+
+  request_keyframe (self, "hls segment");
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- segments ---- */
+
+static void
+on_fragment_opened (LcHlsPackager *self, const char *location, GstClockTime running_time)
+{
+  GstClockTime *start = g_new (GstClockTime, 1);
+
+  *start = running_time;
+  g_hash_table_replace (self->open_fragments, g_strdup (location), start);
+}
+
+static void
+on_fragment_closed (LcHlsPackager *self, const char *location, GstClockTime running_time)
+{
+  GstClockTime *start = g_hash_table_lookup (self->open_fragments, location);
+  g_autoptr (GError) error = NULL;
+  GStatBuf st;
+
+  if (start == NULL || !g_str_has_suffix (location, TMP_SUFFIX))
+    {
+      g_warning ("lesson %s: hls: unknown fragment %s closed", self->lesson_id, location);
+      return;
+    }
+  GstClockTime begin = *start;
+  g_autofree char *final_path = g_strndup (location, strlen (location) - strlen (TMP_SUFFIX));
+  g_autofree char *uri = g_path_get_basename (final_path);
+
+  if (!GST_CLOCK_TIME_IS_VALID (running_time) || !GST_CLOCK_TIME_IS_VALID (begin)
+      || running_time <= begin || g_stat (location, &st) != 0 || st.st_size == 0)
+    {
+      /* Nothing in it (EOS right after a cut): not a segment. */
+      GST_DEBUG ("lesson %s: empty fragment %s dropped", self->lesson_id, location);
+      g_unlink (location);
+      g_hash_table_remove (self->open_fragments, location);
+      return;
+    }
+  g_hash_table_remove (self->open_fragments, location);
+
+  if (g_rename (location, final_path) != 0)
+    {
+      int saved = errno;
+      g_unlink (location);
+      fail (self, "cannot write segment %s: %s", uri, g_strerror (saved));
+      return;
+    }
+
+  double duration = (double) (running_time - begin) / GST_SECOND;
+  lc_playlist_add_segment (self->playlist, uri, duration, FALSE);
+  self->segments_written++;
+  retire_expired (self);
+  if (!write_playlist (self, &error))
+    {
+      fail (self, "cannot write the playlist: %s", error->message);
+      return;
+    }
+  GST_INFO ("lesson %s: segment %s %.3f s", self->lesson_id, uri, duration);
+  if (self->state == LC_HLS_WAITING)
+    set_state (self, LC_HLS_LIVE);
+}
+
+/* ---- ending ---- */
+
+/* Main context. The pipeline is gone: ENDLIST, ENDED, drop the self-ref. */
+static void
+complete_finish (LcHlsPackager *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  clear_source (&self->kind_timer);
+  lc_playlist_end (self->playlist);
+  remove_retired (self);
+  if (self->segments_written > 0 && !write_playlist (self, &error))
+    {
+      fail (self, "cannot write the playlist: %s", error->message);
+      return;
+    }
+  if (self->state != LC_HLS_FAILED)
+    set_state (self, LC_HLS_ENDED);
+  if (self->finishing)
+    {
+      self->finishing = FALSE;
+      g_object_unref (self); /* taken in finish() */
+    }
+}
+
+static void
+fail (LcHlsPackager *self, const char *format, ...)
+{
+  va_list args;
+
+  if (self->state == LC_HLS_FAILED || self->state == LC_HLS_ENDED)
+    return;
+  va_start (args, format);
+  g_free (self->error);
+  self->error = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_warning ("lesson %s: hls failed: %s", self->lesson_id, self->error);
+
+  LC_HLS_LOCK (self);
+  self->failed = TRUE;
+  LC_HLS_UNLOCK (self);
+
+  teardown_pipeline (self);
+  clear_source (&self->kind_timer);
+  /* Best effort: players stop waiting for segments that will not come. */
+  if (self->segments_written > 0)
+    {
+      lc_playlist_end (self->playlist);
+      write_playlist (self, NULL);
+    }
+  set_state (self, LC_HLS_FAILED);
+  if (self->finishing)
+    {
+      self->finishing = FALSE;
+      g_object_unref (self); /* taken in finish() */
+    }
+}
+
+/* ---- bus ---- */
+
+static gboolean
+on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
+{
+  LcHlsPackager *self = user_data;
+
+  switch (GST_MESSAGE_TYPE (message))
+    {
+    case GST_MESSAGE_ERROR:
+      {
+        g_autoptr (GError) error = NULL;
+        g_autofree char *debug = NULL;
+
+        gst_message_parse_error (message, &error, &debug);
+        GST_WARNING ("lesson %s: %s: %s (%s)", self->lesson_id, GST_OBJECT_NAME (message->src),
+                     error->message, debug != NULL ? debug : "");
+        fail (self, "%s: %s", GST_OBJECT_NAME (message->src), error->message);
+        return G_SOURCE_CONTINUE; /* fail() removed this watch already */
+      }
+    case GST_MESSAGE_WARNING:
+      {
+        g_autoptr (GError) error = NULL;
+
+        gst_message_parse_warning (message, &error, NULL);
+        g_warning ("lesson %s: hls: %s: %s", self->lesson_id, GST_OBJECT_NAME (message->src),
+                   error->message);
+        break;
+      }
+    case GST_MESSAGE_EOS:
+      if (self->phase == PHASE_DRAINING)
+        {
+          teardown_pipeline (self);
+          reconsider (self);
+        }
+      return G_SOURCE_CONTINUE; /* the watch is gone after teardown */
+    case GST_MESSAGE_ELEMENT:
+      {
+        const GstStructure *s = gst_message_get_structure (message);
+        const char *location;
+        GstClockTime running_time = GST_CLOCK_TIME_NONE;
+
+        if (s == NULL)
+          break;
+        location = gst_structure_get_string (s, "location");
+        gst_structure_get_clock_time (s, "running-time", &running_time);
+        if (location == NULL)
+          break;
+        if (gst_structure_has_name (s, "splitmuxsink-fragment-opened"))
+          on_fragment_opened (self, location, running_time);
+        else if (gst_structure_has_name (s, "splitmuxsink-fragment-closed"))
+          on_fragment_closed (self, location, running_time);
+        break;
+      }
+    default:
+      break;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- what to run: decided on the main context ---- */
+
+static gboolean
+on_kind_timeout (gpointer user_data)
+{
+  LcHlsPackager *self = user_data;
+
+  g_clear_pointer (&self->kind_timer, g_source_unref);
+  self->kind_wait_over = TRUE;
+  reconsider (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Main context: start, stop or leave the pipeline according to the caps,
+ * the publisher and the lesson. */
+static void
+reconsider (LcHlsPackager *self)
+{
+  g_autoptr (GstCaps) video = NULL;
+  g_autoptr (GstCaps) audio = NULL;
+  g_autoptr (GError) error = NULL;
+
+  LC_HLS_LOCK (self);
+  self->reconsider_pending = FALSE;
+  video = self->caps[LC_MEDIA_VIDEO] != NULL ? gst_caps_ref (self->caps[LC_MEDIA_VIDEO]) : NULL;
+  audio = self->caps[LC_MEDIA_AUDIO] != NULL ? gst_caps_ref (self->caps[LC_MEDIA_AUDIO]) : NULL;
+  LC_HLS_UNLOCK (self);
+
+  if (self->state == LC_HLS_FAILED || self->state == LC_HLS_ENDED)
+    return;
+  if (self->finishing)
+    {
+      if (self->phase == PHASE_NONE)
+        complete_finish (self);
+      else
+        start_drain (self);
+      return;
+    }
+
+  gboolean video_ok = video == NULL || caps_are_h264 (video);
+  if (self->phase == PHASE_RUNNING)
+    {
+      /* A codec the running pipeline cannot take: close it (splitmuxsink
+       * would wait for the kind no longer fed). The next one is rebuilt. */
+      if ((self->pipeline_kind[LC_MEDIA_VIDEO] && !video_ok)
+          || (self->pipeline_kind[LC_MEDIA_AUDIO] && audio != NULL && !caps_are_opus (audio)))
+        start_drain (self);
+      return;
+    }
+  if (self->phase != PHASE_NONE || self->publisher_gone || !self->started)
+    return;
+
+  if (!video_ok)
+    {
+      g_free (self->error);
+      self->error = g_strdup_printf ("%s video cannot be packaged as HLS without a transcode, "
+                                     "and transcoding is not implemented",
+                                     g_str_equal (caps_name (video), "video/x-vp8")
+                                         ? "VP8"
+                                         : caps_name (video));
+      set_state (self, LC_HLS_UNAVAILABLE);
+      return;
+    }
+  if (audio != NULL && !caps_are_opus (audio))
+    {
+      g_warning ("lesson %s: hls: audio %s not supported; packaging video only",
+                 self->lesson_id, caps_name (audio));
+      g_clear_pointer (&audio, gst_caps_unref);
+    }
+  if (video == NULL && audio == NULL)
+    return;
+  if ((video == NULL || audio == NULL) && !self->kind_wait_over)
+    {
+      /* Usually the other kind follows within milliseconds. */
+      if (self->kind_timer == NULL)
+        self->kind_timer = add_timeout (self, KIND_WAIT_MS, on_kind_timeout);
+      return;
+    }
+  clear_source (&self->kind_timer);
+
+  if (self->state == LC_HLS_UNAVAILABLE)
+    {
+      g_clear_pointer (&self->error, g_free);
+      set_state (self, self->segments_written > 0 ? LC_HLS_LIVE : LC_HLS_WAITING);
+    }
+  if (!build_pipeline (self, video, audio, &error))
+    fail (self, "%s", error->message);
+}
+
+static gboolean
+reconsider_cb (gpointer user_data)
+{
+  reconsider (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Any thread: run reconsider() on the main context soon (coalesced). */
+static void
+schedule_reconsider (LcHlsPackager *self)
+{
+  LC_HLS_LOCK (self);
+  gboolean pending = self->reconsider_pending;
+  self->reconsider_pending = TRUE;
+  LC_HLS_UNLOCK (self);
+  if (pending)
+    return;
+
+  GSource *source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, reconsider_cb, g_object_ref (self), g_object_unref);
+  g_source_attach (source, self->context);
+  g_source_unref (source);
+}
+
+/* ---- LcConsumer ---- */
+
+static void
+hls_set_caps (LcConsumer *consumer, LcMediaKind kind, GstCaps *caps)
+{
+  LcHlsPackager *self = LC_HLS_PACKAGER (consumer);
+  GstAppSrc *src = NULL;
+  gboolean changed;
+
+  if (kind != LC_MEDIA_VIDEO && kind != LC_MEDIA_AUDIO)
+    return;
+  LC_HLS_LOCK (self);
+  changed = self->caps[kind] == NULL || !gst_caps_is_equal (self->caps[kind], caps);
+  gst_caps_replace (&self->caps[kind], caps);
+  if (changed && self->src[kind] != NULL)
+    {
+      gboolean usable = kind == LC_MEDIA_VIDEO ? caps_are_h264 (caps) : caps_are_opus (caps);
+      if (usable)
+        src = GST_APP_SRC (gst_object_ref (self->src[kind]));
+      else
+        g_clear_pointer (&self->src[kind], gst_object_unref); /* stop feeding it */
+    }
+  LC_HLS_UNLOCK (self);
+
+  if (!changed)
+    return;
+  GST_DEBUG ("lesson %s: %s caps %" GST_PTR_FORMAT, self->lesson_id, kind_name (kind), caps);
+  if (src != NULL)
+    {
+      gst_app_src_set_caps (src, caps);
+      gst_object_unref (src);
+    }
+  schedule_reconsider (self);
+}
+
+static gboolean
+hls_push (LcConsumer *consumer, LcMediaKind kind, GstBuffer *buffer)
+{
+  LcHlsPackager *self = LC_HLS_PACKAGER (consumer);
+  GstClockTime pts = GST_BUFFER_PTS (buffer);
+  gboolean keyframe = !GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+  gboolean want_keyframe = FALSE;
+  GstAppSrc *src = NULL;
+
+  if (kind != LC_MEDIA_VIDEO && kind != LC_MEDIA_AUDIO)
+    return TRUE;
+  if (!GST_CLOCK_TIME_IS_VALID (pts))
+    pts = GST_BUFFER_DTS (buffer);
+  if (kind == LC_MEDIA_VIDEO && !au_has_picture (buffer))
+    return TRUE; /* parameter sets only: the next IDR carries them again */
+
+  LC_HLS_LOCK (self);
+  if (self->failed)
+    {
+      LC_HLS_UNLOCK (self);
+      return FALSE;
+    }
+  if (self->src[kind] == NULL || !GST_CLOCK_TIME_IS_VALID (pts))
+    goto drop;
+
+  if (kind == LC_MEDIA_VIDEO)
+    {
+      if (self->waiting_keyframe && !keyframe)
+        goto drop;
+      /* Timestamps must grow for the muxer; the channel promises it, but a
+       * step back here must not stop the pipeline: drop the unit (a decoder
+       * shows at worst a glitch until the next keyframe, ≤ one segment). */
+      if (GST_CLOCK_TIME_IS_VALID (self->last_pts[kind]) && pts <= self->last_pts[kind])
+        goto drop;
+      if (self->waiting_keyframe)
+        {
+          self->waiting_keyframe = FALSE;
+          if (!GST_CLOCK_TIME_IS_VALID (self->video_start))
+            self->video_start = pts;
+        }
+    }
+  else
+    {
+      /* With video, audio starts with the first keyframe (segments begin
+       * with both); never before what was already sent. */
+      if (self->src[LC_MEDIA_VIDEO] != NULL
+          && (!GST_CLOCK_TIME_IS_VALID (self->video_start) || pts < self->video_start))
+        goto drop;
+      if (GST_CLOCK_TIME_IS_VALID (self->last_pts[kind]) && pts <= self->last_pts[kind])
+        goto drop;
+    }
+
+  self->last_pts[kind] = pts;
+  src = GST_APP_SRC (gst_object_ref (self->src[kind]));
+  LC_HLS_UNLOCK (self);
+
+  /* A full queue means the pipeline is stuck: drop rather than grow. */
+  if (gst_app_src_get_current_level_bytes (src) + gst_buffer_get_size (buffer)
+      > gst_app_src_get_max_bytes (src))
+    {
+      gst_object_unref (src);
+      LC_HLS_LOCK (self);
+      if (kind == LC_MEDIA_VIDEO)
+        {
+          self->waiting_keyframe = TRUE;
+          want_keyframe = TRUE;
+        }
+      goto drop;
+    }
+
+  GstBuffer *copy = gst_buffer_copy (buffer); /* metadata only; memory shared */
+  GST_BUFFER_PTS (copy) = pts;
+  GST_BUFFER_DTS (copy) = pts; /* WebRTC H.264 has no B-frames */
+  /* Flow errors surface on the bus (and fail the packager there). */
+  gst_app_src_push_buffer (src, copy);
+  gst_object_unref (src);
+  return TRUE;
+
+drop:
+  self->dropped[kind]++;
+  LC_HLS_UNLOCK (self);
+  if (want_keyframe)
+    request_keyframe (self, "hls resync");
+  return TRUE;
+}
+
+static void
+hls_publisher_gap (LcConsumer *consumer, gboolean gone)
+{
+  LcHlsPackager *self = LC_HLS_PACKAGER (consumer);
+
+  self->publisher_gone = gone;
+  if (gone)
+    {
+      /* Close the current segment now; the next pipeline's first segment
+       * is marked as a discontinuity. */
+      clear_source (&self->kind_timer);
+      start_drain (self);
+    }
+  else
+    reconsider (self);
+}
+
+static void
+hls_finish (LcConsumer *consumer)
+{
+  LcHlsPackager *self = LC_HLS_PACKAGER (consumer);
+
+  if (self->finishing || self->state == LC_HLS_ENDED || self->state == LC_HLS_FAILED)
+    return;
+  /* The channel drops its reference right after this: stay alive until
+   * the last segment and ENDLIST are written. */
+  self->finishing = TRUE;
+  g_object_ref (self);
+  reconsider (self);
+}
+
+static const char *
+hls_get_name (LcConsumer *consumer)
+{
+  return "hls";
+}
+
+static void
+lc_hls_packager_consumer_init (LcConsumerInterface *iface)
+{
+  iface->set_caps = hls_set_caps;
+  iface->push = hls_push;
+  iface->publisher_gap = hls_publisher_gap;
+  iface->finish = hls_finish;
+  iface->get_name = hls_get_name;
+}
+
+/* ---- GObject ---- */
+
+static void
+lc_hls_packager_dispose (GObject *object)
+{
+  LcHlsPackager *self = LC_HLS_PACKAGER (object);
+
+  clear_source (&self->kind_timer);
+  teardown_pipeline (self);
+  G_OBJECT_CLASS (lc_hls_packager_parent_class)->dispose (object);
+}
+
+static void
+lc_hls_packager_finalize (GObject *object)
+{
+  LcHlsPackager *self = LC_HLS_PACKAGER (object);
+
+  g_weak_ref_clear (&self->channel);
+  g_free (self->lesson_id);
+  g_free (self->dir);
+  g_free (self->error);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_clear_pointer (&self->playlist, lc_playlist_free);
+  g_clear_pointer (&self->open_fragments, g_hash_table_unref);
+  g_queue_clear_full (&self->retired, g_free);
+  for (guint k = 0; k < N_KINDS; k++)
+    gst_clear_caps (&self->caps[k]);
+  g_mutex_clear (&self->lock);
+  G_OBJECT_CLASS (lc_hls_packager_parent_class)->finalize (object);
+}
+
+static void
+lc_hls_packager_class_init (LcHlsPackagerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = lc_hls_packager_dispose;
+  object_class->finalize = lc_hls_packager_finalize;
+
+  /* "state-changed" (LcHlsState state): main context. The state is passed
+   * as a plain int (no enum GType is registered for it). */
+  signals[SIGNAL_STATE_CHANGED] = g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass),
+                                                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                G_TYPE_NONE, 1, G_TYPE_INT);
+  GST_DEBUG_CATEGORY_INIT (lc_hls_debug, "lc-hls", 0, "lessoncast HLS packager");
+}
+
+static void
+lc_hls_packager_init (LcHlsPackager *self)
+{
+  g_mutex_init (&self->lock);
+  g_weak_ref_init (&self->channel, NULL);
+  g_queue_init (&self->retired);
+  self->open_fragments = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->state = LC_HLS_WAITING;
+  self->video_start = GST_CLOCK_TIME_NONE;
+  for (guint k = 0; k < N_KINDS; k++)
+    self->last_pts[k] = GST_CLOCK_TIME_NONE;
+}
+
+LcHlsPackager *
+lc_hls_packager_new (LcChannel *channel, const char *dir, guint segment_duration, guint window)
+{
+  g_return_val_if_fail (LC_IS_CHANNEL (channel), NULL);
+  g_return_val_if_fail (dir != NULL, NULL);
+  g_return_val_if_fail (segment_duration > 0, NULL);
+
+  LcHlsPackager *self = g_object_new (LC_TYPE_HLS_PACKAGER, NULL);
+  g_weak_ref_set (&self->channel, channel);
+  self->lesson_id = g_strdup (lc_channel_get_lesson_id (channel));
+  self->dir = g_strdup (dir);
+  self->segment_duration = segment_duration;
+  self->window = window;
+  self->context = g_main_context_ref_thread_default ();
+  self->playlist = lc_playlist_new (segment_duration, window);
+  return self;
+}
+
+gboolean
+lc_hls_packager_start (LcHlsPackager *hls, GError **error)
+{
+  g_return_val_if_fail (LC_IS_HLS_PACKAGER (hls), FALSE);
+  g_return_val_if_fail (!hls->started, FALSE);
+
+  LcHlsPackager *self = hls;
+  g_autoptr (LcChannel) channel = dup_channel (self);
+
+  if (channel == NULL)
+    {
+      lc_set_error (error, LC_ERROR_INTERNAL, NULL, "lesson %s: the channel is gone",
+                    self->lesson_id);
+      return FALSE;
+    }
+  if (!gst_is_initialized () && !gst_init_check (NULL, NULL, error))
+    return FALSE;
+  if (g_mkdir_with_parents (self->dir, 0755) != 0)
+    {
+      int saved = errno;
+      lc_set_error (error, LC_ERROR_INTERNAL, NULL, "cannot create the HLS directory %s: %s",
+                    self->dir, g_strerror (saved));
+      fail (self, "cannot create the HLS directory: %s", g_strerror (saved));
+      return FALSE;
+    }
+  remove_stale_files (self);
+
+  /* Requests every segment_duration must not be eaten by the channel's rate
+   * limit (≥ 1 s by default): for 1 s segments, let them through at 750 ms. */
+  if (self->segment_duration * 1000 < 2000)
+    lc_channel_set_keyframe_min_interval (channel, self->segment_duration * 750);
+
+  self->started = TRUE;
+  lc_channel_add_consumer (channel, LC_CONSUMER (self));
+  return TRUE;
+}
+
+LcHlsState
+lc_hls_packager_get_state (LcHlsPackager *hls)
+{
+  g_return_val_if_fail (LC_IS_HLS_PACKAGER (hls), LC_HLS_FAILED);
+  return hls->state;
+}
+
+const char *
+lc_hls_packager_get_error (LcHlsPackager *hls)
+{
+  g_return_val_if_fail (LC_IS_HLS_PACKAGER (hls), NULL);
+  return hls->error;
+}
+
+const char *
+lc_hls_packager_get_dir (LcHlsPackager *hls)
+{
+  g_return_val_if_fail (LC_IS_HLS_PACKAGER (hls), NULL);
+  return hls->dir;
+}

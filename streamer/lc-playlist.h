@@ -1,7 +1,8 @@
 /* lc-playlist.h — HLS media playlist writing, pure (no I/O): segments in,
  * text out. Sliding window while live, DISCONTINUITY tags with
  * EXT-X-DISCONTINUITY-SEQUENCE kept right when they slide out, ENDLIST at the end,
- * TARGETDURATION = ceil(max segment duration). */
+ * TARGETDURATION = the largest EXTINF rounded to the nearest integer (RFC 8216
+ * §4.3.3.1), never below target_duration and never decreasing. */
 #pragma once
 
 #include <glib.h>

@@ -16,6 +16,9 @@ G_DECLARE_FINAL_TYPE (LcWhipIngest, lc_whip_ingest, LC, WHIP_INGEST, GObject)
 
 /* (transfer none) channel and ice: kept/copied. */
 LcWhipIngest *lc_whip_ingest_new (LcChannel *channel, const LcIceConfig *ice);
+/* Whether a VP8-only offer is accepted (media.allow_vp8; default TRUE). Call
+ * before answering. H.264 is always preferred when offered. */
+void lc_whip_ingest_set_allow_vp8 (LcWhipIngest *ingest, gboolean allow);
 /* "h264"/"vp8" once negotiated, else NULL. */
 const char *lc_whip_ingest_get_video_codec (LcWhipIngest *ingest);
 

@@ -4,6 +4,7 @@
  * thread-default context the server lives on (a synchronous libsoup call
  * would deadlock: nobody would be left to answer). */
 #include "lc-test-util.h"
+#include "lc-test-fs.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -89,28 +90,6 @@ on_app_stopped (gpointer user_data)
   *(gboolean *)user_data = TRUE;
 }
 
-/* Remove a directory tree without following symlinks. */
-static void
-remove_tree (const char *path)
-{
-  g_autoptr (GDir) dir = NULL;
-  const char *name;
-
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      dir = g_dir_open (path, 0, NULL);
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
-}
-
 void
 lc_test_server_stop (LcTestServer *ts)
 {
@@ -134,7 +113,7 @@ lc_test_server_stop (LcTestServer *ts)
   g_clear_object (&ts->app);
   g_clear_pointer (&ts->config, lc_config_unref);
 
-  remove_tree (ts->data_dir);
+  lc_test_fs_remove_tree (ts->data_dir, NULL);
   g_assert_false (g_file_test (ts->data_dir, G_FILE_TEST_EXISTS));
 
   g_main_context_pop_thread_default (ts->context);

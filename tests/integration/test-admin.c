@@ -23,7 +23,6 @@ typedef struct
   char *data_dir; /* <dir>/data */
   char *db_path;
   char *binary;
-  char *lsan_supp;
 } Fixture;
 
 typedef struct
@@ -67,8 +66,6 @@ fixture_setup (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   const char *build_root = g_getenv ("LC_BUILD_ROOT");
-  g_autoptr (GString) supp = g_string_new (NULL);
-  const char *source_root = g_getenv ("LC_SOURCE_ROOT");
 
   g_assert_nonnull (build_root); /* set by meson test */
   f->binary = g_build_filename (build_root, "server", "lessoncast", NULL);
@@ -77,25 +74,6 @@ fixture_setup (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   f->data_dir = g_build_filename (f->dir, "data", NULL);
   f->db_path = g_build_filename (f->data_dir, LC_STORE_DB_FILENAME, NULL);
-
-  /* The binary runs under LeakSanitizer like this test. `admin check` starts
-   * GStreamer, whose ~2,000 quarks make GLib drop (by design, never free) the
-   * quark table its library constructor allocated: a one-time allocation,
-   * suppressed here by its constructor frame (which needs full unwinding,
-   * since Debian's GLib has no frame pointers). The project's suppressions
-   * are kept. */
-  if (source_root != NULL)
-    {
-      g_autofree char *project_supp = g_build_filename (source_root, "tests", "lsan.supp", NULL);
-      g_autofree char *contents = NULL;
-
-      if (g_file_get_contents (project_supp, &contents, NULL, NULL))
-        g_string_append_printf (supp, "%s\n", contents);
-    }
-  g_string_append (supp, "# GLib's quark table, allocated in its constructor, dropped on growth\n"
-                         "leak:_dl_init\n");
-  f->lsan_supp = g_build_filename (f->dir, "lsan.supp", NULL);
-  g_assert_true (g_file_set_contents (f->lsan_supp, supp->str, -1, NULL));
 }
 
 static void
@@ -106,7 +84,6 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_free (f->data_dir);
   g_free (f->db_path);
   g_free (f->binary);
-  g_free (f->lsan_supp);
 }
 
 /* Run `lessoncast admin ARGS…` with stdin_text (nullable: empty stdin). */
@@ -119,15 +96,10 @@ run_admin_argv (Fixture *f, const char *stdin_text, const char *const *args)
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_autoptr (GSubprocess) process = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *asan = NULL;
-  g_autofree char *lsan = NULL;
   Result r = { 0 };
 
-  asan = g_strdup_printf ("%s%sfast_unwind_on_malloc=0", g_getenv ("ASAN_OPTIONS") ?: "",
-                          g_getenv ("ASAN_OPTIONS") != NULL ? ":" : "");
-  lsan = g_strdup_printf ("suppressions=%s:print_suppressions=0", f->lsan_supp);
-  g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", asan, TRUE);
-  g_subprocess_launcher_setenv (launcher, "LSAN_OPTIONS", lsan, TRUE);
+  /* The binary runs under the sanitizer settings of this test's environment
+   * (tests/meson.build, tests/lsan.supp). */
   g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
 
   g_ptr_array_add (argv, f->binary);

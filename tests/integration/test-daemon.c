@@ -3,10 +3,11 @@
  * operator password once (and never to the log), readiness, SIGTERM → clean
  * exit with the database closed, restart on the same data directory. */
 #include <glib.h>
-#include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <signal.h>
 #include <string.h>
+
+#include "lc-test-fs.h"
 
 typedef struct
 {
@@ -22,36 +23,15 @@ binary_path (void)
 }
 
 static void
-rm_rf (const char *path)
-{
-  g_autoptr (GFile) file = g_file_new_for_path (path);
-  g_autoptr (GFileEnumerator) e
-      = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
-                                   G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
-  GFileInfo *info;
-  while (e && (info = g_file_enumerator_next_file (e, NULL, NULL)))
-    {
-      g_autofree char *child = g_build_filename (path, g_file_info_get_name (info), NULL);
-      if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
-        rm_rf (child);
-      else
-        g_unlink (child);
-      g_object_unref (info);
-    }
-  g_rmdir (path);
-}
-
-static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  f->data_dir = g_dir_make_tmp ("lc-daemon-XXXXXX", NULL);
-  g_assert_nonnull (f->data_dir);
+  f->data_dir = lc_test_fs_make_tmp_dir ("lc-daemon-XXXXXX");
 }
 
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  rm_rf (f->data_dir);
+  lc_test_fs_remove_tree (f->data_dir, NULL);
   g_free (f->data_dir);
 }
 

@@ -5,330 +5,17 @@
  * normal answers and the connection count returns to 0. */
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 
 #include "common/lc-error.h"
 #include "signaling/lc-http-private.h"
-
-/* ---- waiting on the main context (never blocking it) ---- */
-
-static gboolean
-on_tick (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Iterate until cond (data) holds; fail after timeout_ms. */
-static void
-wait_for (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
-  GSource *tick = g_timeout_source_new (10);
-
-  g_source_set_callback (tick, on_tick, NULL, NULL);
-  g_source_attach (tick, NULL);
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("condition not met within %u ms", timeout_ms);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_source_destroy (tick);
-  g_source_unref (tick);
-}
-
-/* Keep the context running for ms (servers and timers make progress). */
-static void
-run_for (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64)ms * 1000;
-  GSource *tick = g_timeout_source_new (10);
-
-  g_source_set_callback (tick, on_tick, NULL, NULL);
-  g_source_attach (tick, NULL);
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_destroy (tick);
-  g_source_unref (tick);
-}
-
-/* No proxy lookup: loopback only (and libproxy's C++ does not mix with ASan). */
-static SoupSession *
-new_session (void)
-{
-  g_autoptr (GProxyResolver) direct = g_simple_proxy_resolver_new (NULL, NULL);
-
-  return soup_session_new_with_options ("proxy-resolver", direct, NULL);
-}
+#include "lc-test-net.h"
 
 /* ---- the server under test ---- */
 
 typedef struct
 {
-  LcHttpServer *server;
-  guint16 port;
-  SoupSession *session;
+  LcTestHttp http;
 } Fixture;
-
-/* ---- SoupSession client ---- */
-
-typedef struct
-{
-  gboolean done;
-  SoupMessage *msg;
-  GBytes *body;
-  GError *error;
-} Result;
-
-static void
-result_free (Result *r)
-{
-  g_clear_object (&r->msg);
-  g_clear_pointer (&r->body, g_bytes_unref);
-  g_clear_error (&r->error);
-  g_free (r);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Result, result_free)
-
-static void
-on_sent (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->body = soup_session_send_and_read_finish (SOUP_SESSION (source), res, &r->error);
-  r->done = TRUE;
-}
-
-static gboolean
-result_done (gpointer data)
-{
-  return ((Result *)data)->done;
-}
-
-/* Start a request; body_type/body nullable; extra headers: name, value, …, NULL. */
-static Result *
-http_start (Fixture *f, const char *method, const char *path, const char *body_type,
-            const char *body, ...)
-{
-  Result *r = g_new0 (Result, 1);
-  g_autofree char *uri = g_strdup_printf ("http://127.0.0.1:%u%s", f->port, path);
-  va_list args;
-  const char *name;
-
-  r->msg = soup_message_new (method, uri);
-  g_assert_nonnull (r->msg);
-  if (body != NULL)
-    {
-      g_autoptr (GBytes) bytes = g_bytes_new (body, strlen (body));
-
-      soup_message_set_request_body_from_bytes (r->msg, body_type, bytes);
-    }
-  va_start (args, body);
-  while ((name = va_arg (args, const char *)) != NULL)
-    soup_message_headers_replace (soup_message_get_request_headers (r->msg), name,
-                                  va_arg (args, const char *));
-  va_end (args);
-  soup_session_send_and_read_async (f->session, r->msg, G_PRIORITY_DEFAULT, NULL, on_sent, r);
-  return r;
-}
-
-static Result *
-http_finish (Result *r)
-{
-  wait_for (result_done, r, 10000);
-  return r;
-}
-
-#define HTTP(f, method, path) http_finish (http_start (f, method, path, NULL, NULL, NULL))
-
-static guint
-status_of (Result *r)
-{
-  g_assert_no_error (r->error);
-  return soup_message_get_status (r->msg);
-}
-
-static char *
-body_text (Result *r)
-{
-  gsize len = 0;
-  const char *data = r->body != NULL ? g_bytes_get_data (r->body, &len) : NULL;
-
-  return g_strndup (data != NULL ? data : "", len);
-}
-
-/* ---- raw socket client, pumped on the main context ---- */
-
-typedef struct
-{
-  GSocket *socket;
-  GString *in;
-  GByteArray *out;
-  gsize out_offset;
-  gboolean eof;
-} Raw;
-
-static void
-raw_free (Raw *r)
-{
-  g_socket_close (r->socket, NULL);
-  g_object_unref (r->socket);
-  g_string_free (r->in, TRUE);
-  g_byte_array_unref (r->out);
-  g_free (r);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Raw, raw_free)
-
-static Raw *
-raw_connect (guint16 port)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (lo, port);
-  Raw *r = g_new0 (Raw, 1);
-
-  r->socket
-      = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
-  g_assert_no_error (error);
-  /* Loopback connect completes from the backlog without the server running. */
-  g_assert_true (g_socket_connect (r->socket, address, NULL, &error));
-  g_assert_no_error (error);
-  g_socket_set_blocking (r->socket, FALSE);
-  r->in = g_string_new (NULL);
-  r->out = g_byte_array_new ();
-  return r;
-}
-
-static void
-raw_queue (Raw *r, const void *data, gsize len)
-{
-  g_byte_array_append (r->out, data, (guint)len);
-}
-
-static void
-raw_queue_str (Raw *r, const char *text)
-{
-  raw_queue (r, text, strlen (text));
-}
-
-static void
-raw_io (Raw *r)
-{
-  char buf[65536];
-
-  while (r->out_offset < r->out->len && !r->eof)
-    {
-      g_autoptr (GError) error = NULL;
-      gssize n = g_socket_send (r->socket, (const char *)r->out->data + r->out_offset,
-                                r->out->len - r->out_offset, NULL, &error);
-      if (n < 0)
-        {
-          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-            r->out_offset = r->out->len; /* the peer is gone */
-          break;
-        }
-      r->out_offset += (gsize)n;
-    }
-  while (!r->eof)
-    {
-      g_autoptr (GError) error = NULL;
-      gssize n = g_socket_receive (r->socket, buf, sizeof buf, NULL, &error);
-
-      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        break;
-      if (n <= 0)
-        {
-          r->eof = TRUE; /* EOF or reset */
-          break;
-        }
-      g_string_append_len (r->in, buf, n);
-    }
-}
-
-static gboolean
-on_raw_ready (GSocket *socket, GIOCondition condition, gpointer user_data)
-{
-  return G_SOURCE_REMOVE;
-}
-
-/* Pump the socket until done (r) or timeout_ms; returns done (r). */
-static gboolean
-raw_pump (Raw *r, gboolean (*done) (Raw *), guint timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
-
-  for (;;)
-    {
-      GSource *watch, *timer;
-      GIOCondition cond = G_IO_IN;
-      gint64 left;
-
-      raw_io (r);
-      if (done (r))
-        return TRUE;
-      left = deadline - g_get_monotonic_time ();
-      if (left <= 0)
-        return FALSE;
-      if (r->out_offset < r->out->len && !r->eof)
-        cond |= G_IO_OUT;
-      watch = g_socket_create_source (r->socket, r->eof ? 0 : cond, NULL);
-      g_source_set_callback (watch, (GSourceFunc)on_raw_ready, NULL, NULL);
-      g_source_attach (watch, NULL);
-      timer = g_timeout_source_new ((guint)MIN (left / 1000 + 1, 50));
-      g_source_set_callback (timer, on_tick, NULL, NULL);
-      g_source_attach (timer, NULL);
-      g_main_context_iteration (NULL, TRUE);
-      g_source_destroy (watch);
-      g_source_unref (watch);
-      g_source_destroy (timer);
-      g_source_unref (timer);
-    }
-}
-
-/* Length of the first complete response in r->in, 0 if incomplete. */
-static gsize
-complete_response_length (const char *data, gsize len)
-{
-  const char *end = g_strstr_len (data, (gssize)len, "\r\n\r\n");
-  g_autofree char *head = NULL;
-  const char *cl;
-  gsize header_len, body_len = 0;
-
-  if (end == NULL)
-    return 0;
-  header_len = (gsize)(end - data) + 4;
-  head = g_ascii_strdown (data, (gssize)header_len);
-  cl = strstr (head, "\r\ncontent-length:");
-  if (cl != NULL)
-    body_len = (gsize)g_ascii_strtoull (cl + 17, NULL, 10);
-  if (g_str_has_prefix (head, "http/1.1 304") || g_str_has_prefix (head, "http/1.1 204"))
-    body_len = 0;
-  return len >= header_len + body_len ? header_len + body_len : 0;
-}
-
-static gboolean
-raw_has_response (Raw *r)
-{
-  return complete_response_length (r->in->str, r->in->len) > 0 || r->eof;
-}
-
-static gboolean
-raw_is_closed (Raw *r)
-{
-  return r->eof;
-}
-
-static guint
-raw_status (Raw *r)
-{
-  if (r->in->len < 12
-      || !(g_str_has_prefix (r->in->str, "HTTP/1.1 ")
-           || g_str_has_prefix (r->in->str, "HTTP/1.0 ")))
-    return 0;
-  return (guint)g_ascii_strtoull (r->in->str + 9, NULL, 10);
-}
 
 static void
 handle_hello (LcRequest *req, gpointer user_data)
@@ -351,15 +38,10 @@ handle_echo (LcRequest *req, gpointer user_data)
 static void
 start_server (Fixture *f, const LcHttpLimits *limits)
 {
-  g_autoptr (GError) error = NULL;
-
-  f->server = lc_http_server_new (limits);
-  lc_http_server_add_route (f->server, "GET", "/hello", handle_hello, f);
-  lc_http_server_add_route (f->server, "POST", "/api/echo", handle_echo, f);
-  g_assert_true (lc_http_server_listen (f->server, "127.0.0.1", 0, &error));
-  g_assert_no_error (error);
-  f->port = lc_http_server_get_port (f->server);
-  f->session = new_session ();
+  f->http.server = lc_http_server_new (limits);
+  lc_http_server_add_route (f->http.server, "GET", "/hello", handle_hello, f);
+  lc_http_server_add_route (f->http.server, "POST", "/api/echo", handle_echo, f);
+  lc_test_http_listen (&f->http);
 }
 
 /* Production limits (1 MiB bodies, 64 KiB headers, depth 32), short timeouts. */
@@ -376,32 +58,23 @@ fixture_setup (Fixture *f, gconstpointer data)
   start_server (f, &limits);
 }
 
-static gboolean
-no_connections (gpointer data)
-{
-  return lc_http_server_get_connection_count (((Fixture *)data)->server) == 0;
-}
-
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  soup_session_abort (f->session);
-  g_clear_object (&f->session);
-  wait_for (no_connections, f, 10000);
-  g_assert_cmpuint (lc_http_server_get_in_flight (f->server), ==, 0);
-  g_assert_finalize_object (f->server);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  lc_test_http_close_session (&f->http);
+  lc_test_http_wait_no_connections (&f->http, 10000);
+  g_assert_cmpuint (lc_http_server_get_in_flight (f->http.server), ==, 0);
+  lc_test_http_finalize (&f->http);
 }
 
 /* A normal client gets the normal answer. */
 static void
 assert_server_answers (Fixture *f)
 {
-  g_autoptr (Result) r = HTTP (f, "GET", "/hello");
-  g_autofree char *text = body_text (r);
+  g_autoptr (LcTestHttpResult) r = LC_TEST_HTTP (&f->http, "GET", "/hello");
+  g_autofree char *text = lc_test_http_text (r);
 
-  g_assert_cmpuint (status_of (r), ==, 200);
+  g_assert_cmpuint (lc_test_http_status (r), ==, 200);
   g_assert_cmpstr (text, ==, "hello");
 }
 
@@ -410,20 +83,20 @@ assert_server_answers (Fixture *f)
 static void
 test_huge_header (Fixture *f, gconstpointer data)
 {
-  g_autoptr (Raw) r = raw_connect (f->port);
+  g_autoptr (LcTestRaw) r = lc_test_raw_connect (f->http.port);
   g_autofree char *value = g_strnfill (1024 * 1024, 'a');
   gint64 start = g_get_monotonic_time ();
 
-  raw_queue_str (r, "GET /hello HTTP/1.1\r\nHost: t\r\nX-Big: ");
-  raw_queue_str (r, value);
-  raw_queue_str (r, "\r\n\r\n");
+  lc_test_raw_queue_str (r, "GET /hello HTTP/1.1\r\nHost: t\r\nX-Big: ");
+  lc_test_raw_queue_str (r, value);
+  lc_test_raw_queue_str (r, "\r\n\r\n");
   /* Refused with a 4xx or the connection closed, quickly. */
-  g_assert_true (raw_pump (r, raw_is_closed, 5000));
+  g_assert_true (lc_test_raw_pump (r, lc_test_raw_is_closed, 5000));
   g_assert_cmpint ((g_get_monotonic_time () - start) / 1000, <, 3000);
   if (r->in->len > 0)
     {
-      g_assert_cmpuint (raw_status (r), >=, 400);
-      g_assert_cmpuint (raw_status (r), <, 500);
+      g_assert_cmpuint (lc_test_raw_status (r), >=, 400);
+      g_assert_cmpuint (lc_test_raw_status (r), <, 500);
     }
   assert_server_answers (f);
 }
@@ -431,27 +104,27 @@ test_huge_header (Fixture *f, gconstpointer data)
 static void
 test_many_headers (Fixture *f, gconstpointer data)
 {
-  g_autoptr (Raw) r = raw_connect (f->port);
+  g_autoptr (LcTestRaw) r = lc_test_raw_connect (f->http.port);
 
-  raw_queue_str (r, "GET /hello HTTP/1.1\r\nHost: t\r\n");
+  lc_test_raw_queue_str (r, "GET /hello HTTP/1.1\r\nHost: t\r\n");
   for (int i = 0; i < 20000; i++)
     {
       char line[64];
 
       g_snprintf (line, sizeof line, "X-H%d: v\r\n", i);
-      raw_queue_str (r, line);
+      lc_test_raw_queue_str (r, line);
     }
-  raw_queue_str (r, "\r\n");
-  g_assert_true (raw_pump (r, raw_is_closed, 5000));
+  lc_test_raw_queue_str (r, "\r\n");
+  g_assert_true (lc_test_raw_pump (r, lc_test_raw_is_closed, 5000));
   if (r->in->len > 0)
-    g_assert_cmpuint (raw_status (r), ==, 400);
+    g_assert_cmpuint (lc_test_raw_status (r), ==, 400);
   assert_server_answers (f);
 }
 
 static void
 test_huge_body (Fixture *f, gconstpointer data)
 {
-  g_autoptr (Raw) r = raw_connect (f->port);
+  g_autoptr (LcTestRaw) r = lc_test_raw_connect (f->http.port);
   gsize size = 10 * 1024 * 1024;
   g_autofree char *body = g_malloc (size);
   g_autofree char *head = g_strdup_printf ("POST /api/echo HTTP/1.1\r\nHost: t\r\n"
@@ -460,11 +133,11 @@ test_huge_body (Fixture *f, gconstpointer data)
                                            size);
 
   memset (body, ' ', size);
-  raw_queue_str (r, head);
-  raw_queue (r, body, size);
-  g_assert_true (raw_pump (r, raw_is_closed, 10000));
+  lc_test_raw_queue_str (r, head);
+  lc_test_raw_queue (r, body, size);
+  g_assert_true (lc_test_raw_pump (r, lc_test_raw_is_closed, 10000));
   if (r->in->len > 0)
-    g_assert_cmpuint (raw_status (r), ==, 413);
+    g_assert_cmpuint (lc_test_raw_status (r), ==, 413);
   /* The server did not buffer the 10 MiB; it never ran the handler. */
   assert_server_answers (f);
 }
@@ -472,24 +145,25 @@ test_huge_body (Fixture *f, gconstpointer data)
 static void
 test_huge_chunked_body (Fixture *f, gconstpointer data)
 {
-  g_autoptr (Raw) r = raw_connect (f->port);
+  g_autoptr (LcTestRaw) r = lc_test_raw_connect (f->http.port);
   gsize chunk_size = 64 * 1024;
   g_autofree char *chunk = g_malloc (chunk_size);
   g_autofree char *size_line = g_strdup_printf ("%zx\r\n", chunk_size);
 
   memset (chunk, ' ', chunk_size);
-  raw_queue_str (r, "POST /api/echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                    "Transfer-Encoding: chunked\r\n\r\n");
+  lc_test_raw_queue_str (r,
+                         "POST /api/echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                         "Transfer-Encoding: chunked\r\n\r\n");
   for (int i = 0; i < 160; i++) /* 10 MiB */
     {
-      raw_queue_str (r, size_line);
-      raw_queue (r, chunk, chunk_size);
-      raw_queue_str (r, "\r\n");
+      lc_test_raw_queue_str (r, size_line);
+      lc_test_raw_queue (r, chunk, chunk_size);
+      lc_test_raw_queue_str (r, "\r\n");
     }
-  raw_queue_str (r, "0\r\n\r\n");
-  g_assert_true (raw_pump (r, raw_is_closed, 10000));
+  lc_test_raw_queue_str (r, "0\r\n\r\n");
+  g_assert_true (lc_test_raw_pump (r, lc_test_raw_is_closed, 10000));
   if (r->in->len > 0)
-    g_assert_cmpuint (raw_status (r), ==, 413);
+    g_assert_cmpuint (lc_test_raw_status (r), ==, 413);
   assert_server_answers (f);
 }
 
@@ -497,7 +171,7 @@ static void
 test_deep_json (Fixture *f, gconstpointer data)
 {
   g_autoptr (GString) body = g_string_new (NULL);
-  g_autoptr (Result) r = NULL;
+  g_autoptr (LcTestHttpResult) r = NULL;
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) error = NULL;
   g_autofree char *text = NULL;
@@ -506,9 +180,10 @@ test_deep_json (Fixture *f, gconstpointer data)
   /* json-glib 1.6 crashes on this; the depth check answers before it parses. */
   for (int i = 0; i < 100000; i++)
     g_string_append_c (body, '[');
-  r = http_finish (http_start (f, "POST", "/api/echo", "application/json", body->str, NULL));
-  g_assert_cmpuint (status_of (r), ==, 400);
-  text = body_text (r);
+  r = lc_test_http_finish (
+      lc_test_http_begin (&f->http, "POST", "/api/echo", "application/json", body->str, NULL));
+  g_assert_cmpuint (lc_test_http_status (r), ==, 400);
+  text = lc_test_http_text (r);
   g_assert_true (json_parser_load_from_data (parser, text, -1, &error));
   g_assert_no_error (error);
   o = json_node_get_object (json_parser_get_root (parser));
@@ -532,13 +207,13 @@ test_garbage (Fixture *f, gconstpointer data)
 
   for (gsize i = 0; i < G_N_ELEMENTS (inputs); i++)
     {
-      g_autoptr (Raw) r = raw_connect (f->port);
+      g_autoptr (LcTestRaw) r = lc_test_raw_connect (f->http.port);
 
-      raw_queue (r, inputs[i], i == 1 ? 8 : strlen (inputs[i]));
+      lc_test_raw_queue (r, inputs[i], i == 1 ? 8 : strlen (inputs[i]));
       /* Answered with an error and closed, or closed by the header timeout. */
-      g_assert_true (raw_pump (r, raw_is_closed, 5000));
+      g_assert_true (lc_test_raw_pump (r, lc_test_raw_is_closed, 5000));
       if (r->in->len > 0)
-        g_assert_cmpuint (raw_status (r), >=, 400);
+        g_assert_cmpuint (lc_test_raw_status (r), >=, 400);
     }
   assert_server_answers (f);
 }
@@ -560,33 +235,33 @@ test_bad_framing (Fixture *f, gconstpointer data)
 
   for (gsize i = 0; i < G_N_ELEMENTS (requests); i++)
     {
-      g_autoptr (Raw) r = raw_connect (f->port);
+      g_autoptr (LcTestRaw) r = lc_test_raw_connect (f->http.port);
 
-      raw_queue_str (r, requests[i]);
-      g_assert_true (raw_pump (r, raw_is_closed, 5000));
-      g_assert_cmpuint (raw_status (r), ==, 400);
+      lc_test_raw_queue_str (r, requests[i]);
+      g_assert_true (lc_test_raw_pump (r, lc_test_raw_is_closed, 5000));
+      g_assert_cmpuint (lc_test_raw_status (r), ==, 400);
       g_assert_nonnull (strstr (r->in->str, "urn:lessoncast:problem:malformed-request"));
     }
 
   /* A long path with an unknown coding, many times: nothing accumulates. */
   for (int i = 0; i < 50; i++)
     {
-      g_autoptr (Raw) r = raw_connect (f->port);
+      g_autoptr (LcTestRaw) r = lc_test_raw_connect (f->http.port);
       g_autofree char *path = g_strnfill (30000, 'p');
       g_autofree char *request = g_strdup_printf ("POST /%s HTTP/1.1\r\nHost: t\r\n"
                                                   "Transfer-Encoding: x\r\n\r\n",
                                                   path);
 
-      raw_queue_str (r, request);
-      g_assert_true (raw_pump (r, raw_is_closed, 5000));
-      g_assert_cmpuint (raw_status (r), ==, 400);
+      lc_test_raw_queue_str (r, request);
+      g_assert_true (lc_test_raw_pump (r, lc_test_raw_is_closed, 5000));
+      g_assert_cmpuint (lc_test_raw_status (r), ==, 400);
     }
   assert_server_answers (f);
 }
 
 typedef struct
 {
-  Raw *raw;
+  LcTestRaw *raw;
   guint sent;
 } Dribble;
 
@@ -597,24 +272,24 @@ on_dribble (gpointer user_data)
   static const char request[] = "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n";
 
   if (d->sent < sizeof request - 1)
-    raw_queue (d->raw, request + d->sent++, 1);
-  raw_io (d->raw);
+    lc_test_raw_queue (d->raw, request + d->sent++, 1);
+  lc_test_raw_io (d->raw);
   return G_SOURCE_CONTINUE;
 }
 
 static void
 test_slow_client (Fixture *f, gconstpointer data)
 {
-  g_autoptr (Raw) slow = raw_connect (f->port);
+  g_autoptr (LcTestRaw) slow = lc_test_raw_connect (f->http.port);
   Dribble dribble = { slow, 0 };
   GSource *timer = g_timeout_source_new (1000);
   gint64 start = g_get_monotonic_time ();
   guint answered = 0;
 
   /* One byte per second; header_timeout is 2 s. */
-  raw_queue (slow, "G", 1);
+  lc_test_raw_queue (slow, "G", 1);
   dribble.sent = 1;
-  raw_io (slow);
+  lc_test_raw_io (slow);
   g_source_set_callback (timer, on_dribble, &dribble, NULL);
   g_source_attach (timer, NULL);
 
@@ -622,8 +297,8 @@ test_slow_client (Fixture *f, gconstpointer data)
     {
       assert_server_answers (f);
       answered++;
-      run_for (100);
-      raw_io (slow);
+      lc_test_run_for (100);
+      lc_test_raw_io (slow);
     }
   g_source_destroy (timer);
   g_source_unref (timer);
@@ -661,14 +336,14 @@ count_reached (gpointer data)
 {
   CountWait *w = data;
 
-  return lc_http_server_get_connection_count (w->f->server) >= w->count;
+  return lc_http_server_get_connection_count (w->f->http.server) >= w->count;
 }
 
 static void
 test_idle_connections (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GPtrArray) idle = g_ptr_array_new_with_free_func ((GDestroyNotify)raw_free);
-  g_autoptr (Raw) normal = NULL;
+  g_autoptr (GPtrArray) idle = g_ptr_array_new_with_free_func ((GDestroyNotify)lc_test_raw_free);
+  g_autoptr (LcTestRaw) normal = NULL;
   CountWait w = { f, 500 };
 
   /* 500 client ends + 500 server ends + the rest. */
@@ -679,23 +354,23 @@ test_idle_connections (Fixture *f, gconstpointer data)
     }
 
   for (int i = 0; i < 500; i++)
-    g_ptr_array_add (idle, raw_connect (f->port));
-  wait_for (count_reached, &w, 10000);
-  g_assert_cmpuint (lc_http_server_get_connection_count (f->server), ==, 500);
+    g_ptr_array_add (idle, lc_test_raw_connect (f->http.port));
+  lc_test_run_until (count_reached, &w, 10000);
+  g_assert_cmpuint (lc_http_server_get_connection_count (f->http.server), ==, 500);
 
   for (int i = 0; i < 20; i++)
     assert_server_answers (f);
-  normal = raw_connect (f->port);
-  raw_queue_str (normal, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
-  g_assert_true (raw_pump (normal, raw_has_response, 5000));
-  g_assert_cmpuint (raw_status (normal), ==, 200);
+  normal = lc_test_raw_connect (f->http.port);
+  lc_test_raw_queue_str (normal, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+  g_assert_true (lc_test_raw_pump (normal, lc_test_raw_has_response, 5000));
+  g_assert_cmpuint (lc_test_raw_status (normal), ==, 200);
 
   /* The idle ones still hold their slots until their header timeout. */
-  g_assert_cmpuint (lc_http_server_get_connection_count (f->server), >=, 500);
+  g_assert_cmpuint (lc_http_server_get_connection_count (f->http.server), >=, 500);
   g_ptr_array_set_size (idle, 0);
-  g_clear_pointer (&normal, raw_free);
-  soup_session_abort (f->session);
-  wait_for (no_connections, f, 5000);
+  g_clear_pointer (&normal, lc_test_raw_free);
+  soup_session_abort (f->http.session);
+  lc_test_http_wait_no_connections (&f->http, 5000);
 }
 
 static void

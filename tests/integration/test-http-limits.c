@@ -5,7 +5,6 @@
  * the connection cap, the connection count returning to 0, graceful
  * shutdown, and the request log line. */
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -15,6 +14,7 @@
 #include "common/lc-error.h"
 #include "common/lc-json.h"
 #include "signaling/lc-http-private.h"
+#include "lc-test-net.h"
 
 /* ---- captured request log lines ---- */
 
@@ -46,60 +46,15 @@ capture_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, g
   return G_LOG_WRITER_HANDLED;
 }
 
-/* ---- waiting on the main context (never blocking it) ---- */
-
-static gboolean
-on_tick (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Iterate until cond (data) holds; fail after timeout_ms. */
-static void
-wait_for (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
-  GSource *tick = g_timeout_source_new (10);
-
-  g_source_set_callback (tick, on_tick, NULL, NULL);
-  g_source_attach (tick, NULL);
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("condition not met within %u ms", timeout_ms);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_source_destroy (tick);
-  g_source_unref (tick);
-}
-
-/* Keep the context running for ms (servers and timers make progress). */
-static void
-run_for (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64)ms * 1000;
-  GSource *tick = g_timeout_source_new (10);
-
-  g_source_set_callback (tick, on_tick, NULL, NULL);
-  g_source_attach (tick, NULL);
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_destroy (tick);
-  g_source_unref (tick);
-}
-
 /* ---- the server under test ---- */
 
 typedef struct
 {
   LogCapture *capture;
-  LcHttpServer *server;
-  guint16 port;
-  SoupSession *session;
+  LcTestHttp http;   /* http.tls: requests use https and accept the certificate */
   LcRequest *paused; /* /slow */
   guint shutdown_done;
   GTlsCertificate *tls; /* set before setup_server for a TLS server */
-  gboolean tls_client;  /* http_start uses https and accepts the certificate */
 } Fixture;
 
 static void
@@ -185,15 +140,6 @@ handle_error (LcRequest *req, gpointer user_data)
   lc_request_respond_error (req, error);
 }
 
-/* No proxy lookup: loopback only (and libproxy's C++ does not mix with ASan). */
-static SoupSession *
-new_session (void)
-{
-  g_autoptr (GProxyResolver) direct = g_simple_proxy_resolver_new (NULL, NULL);
-
-  return soup_session_new_with_options ("proxy-resolver", direct, NULL);
-}
-
 static void
 handle_scheme (LcRequest *req, gpointer user_data)
 {
@@ -203,26 +149,21 @@ handle_scheme (LcRequest *req, gpointer user_data)
 static void
 setup_server (Fixture *f, const LcHttpLimits *limits)
 {
-  g_autoptr (GError) error = NULL;
-
-  f->server = lc_http_server_new (limits);
-  lc_http_server_add_route (f->server, "GET", "/hello", handle_hello, f);
-  lc_http_server_add_route (f->server, "GET", "/api/items", handle_items, f);
-  lc_http_server_add_route (f->server, "POST", "/api/items", handle_items, f);
-  lc_http_server_add_route (f->server, "GET", "/api/items/{id}", handle_items, f);
-  lc_http_server_add_route (f->server, "DELETE", "/api/items/{id}", handle_items, f);
-  lc_http_server_add_route (f->server, "GET", "/api/items/special", handle_items, f);
-  lc_http_server_add_route (f->server, "POST", "/api/json", handle_json, f);
-  lc_http_server_add_route (f->server, "GET", "/slow", handle_slow, f);
-  lc_http_server_add_route (f->server, "GET", "/api/error/{kind}", handle_error, f);
-  lc_http_server_add_route (f->server, "GET", "/scheme", handle_scheme, f);
+  f->http.server = lc_http_server_new (limits);
+  lc_http_server_add_route (f->http.server, "GET", "/hello", handle_hello, f);
+  lc_http_server_add_route (f->http.server, "GET", "/api/items", handle_items, f);
+  lc_http_server_add_route (f->http.server, "POST", "/api/items", handle_items, f);
+  lc_http_server_add_route (f->http.server, "GET", "/api/items/{id}", handle_items, f);
+  lc_http_server_add_route (f->http.server, "DELETE", "/api/items/{id}", handle_items, f);
+  lc_http_server_add_route (f->http.server, "GET", "/api/items/special", handle_items, f);
+  lc_http_server_add_route (f->http.server, "POST", "/api/json", handle_json, f);
+  lc_http_server_add_route (f->http.server, "GET", "/slow", handle_slow, f);
+  lc_http_server_add_route (f->http.server, "GET", "/api/error/{kind}", handle_error, f);
+  lc_http_server_add_route (f->http.server, "GET", "/scheme", handle_scheme, f);
   if (f->tls != NULL)
-    lc_http_server_set_tls_certificate (f->server, f->tls);
-  g_assert_true (lc_http_server_listen (f->server, "127.0.0.1", 0, &error));
-  g_assert_no_error (error);
-  f->port = lc_http_server_get_port (f->server);
-  g_assert_cmpuint (f->port, >, 0);
-  f->session = new_session ();
+    lc_http_server_set_tls_certificate (f->http.server, f->tls);
+  lc_test_http_listen (&f->http);
+  g_assert_cmpuint (f->http.port, >, 0);
 }
 
 static void
@@ -249,143 +190,26 @@ fixture_setup (Fixture *f, gconstpointer data)
   setup_server (f, &limits);
 }
 
-static gboolean
-no_connections (gpointer data)
-{
-  Fixture *f = data;
-
-  return lc_http_server_get_connection_count (f->server) == 0;
-}
-
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  soup_session_abort (f->session);
-  g_clear_object (&f->session);
+  lc_test_http_close_session (&f->http);
   if (f->paused != NULL)
     {
       lc_request_respond_empty (f->paused, 204);
       g_clear_pointer (&f->paused, lc_request_unref);
     }
   /* Every client is gone: the server must count down to zero. */
-  wait_for (no_connections, f, 5000);
-  g_assert_cmpuint (lc_http_server_get_in_flight (f->server), ==, 0);
-  g_assert_finalize_object (f->server);
+  lc_test_http_wait_no_connections (&f->http, 5000);
+  g_assert_cmpuint (lc_http_server_get_in_flight (f->http.server), ==, 0);
+  lc_test_http_finalize (&f->http);
   g_clear_object (&f->tls);
-  /* Let sources that held the last refs of libsoup objects run. */
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
-/* ---- SoupSession client ---- */
-
-typedef struct
-{
-  gboolean done;
-  SoupMessage *msg;
-  GBytes *body;
-  GError *error;
-} Result;
-
-static void
-result_free (Result *r)
-{
-  g_clear_object (&r->msg);
-  g_clear_pointer (&r->body, g_bytes_unref);
-  g_clear_error (&r->error);
-  g_free (r);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Result, result_free)
-
-static void
-on_sent (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->body = soup_session_send_and_read_finish (SOUP_SESSION (source), res, &r->error);
-  r->done = TRUE;
-}
-
-static gboolean
-result_done (gpointer data)
-{
-  return ((Result *)data)->done;
-}
-
-/* The test's self-signed certificate. */
-static gboolean
-on_accept_certificate (SoupMessage *msg, GTlsCertificate *certificate, GTlsCertificateFlags errors,
-                       gpointer user_data)
-{
-  return TRUE;
-}
-
-/* Start a request; body_type/body nullable; extra headers: name, value, …, NULL. */
-static Result *
-http_start (Fixture *f, const char *method, const char *path, const char *body_type,
-            const char *body, ...)
-{
-  Result *r = g_new0 (Result, 1);
-  g_autofree char *uri
-      = g_strdup_printf ("%s://127.0.0.1:%u%s", f->tls_client ? "https" : "http", f->port, path);
-  va_list args;
-  const char *name;
-
-  r->msg = soup_message_new (method, uri);
-  g_assert_nonnull (r->msg);
-  if (f->tls_client)
-    g_signal_connect (r->msg, "accept-certificate", G_CALLBACK (on_accept_certificate), NULL);
-  if (body != NULL)
-    {
-      g_autoptr (GBytes) bytes = g_bytes_new (body, strlen (body));
-
-      soup_message_set_request_body_from_bytes (r->msg, body_type, bytes);
-    }
-  va_start (args, body);
-  while ((name = va_arg (args, const char *)) != NULL)
-    soup_message_headers_replace (soup_message_get_request_headers (r->msg), name,
-                                  va_arg (args, const char *));
-  va_end (args);
-  soup_session_send_and_read_async (f->session, r->msg, G_PRIORITY_DEFAULT, NULL, on_sent, r);
-  return r;
-}
-
-static Result *
-http_finish (Result *r)
-{
-  wait_for (result_done, r, 10000);
-  return r;
-}
-
-#define HTTP(f, method, path) http_finish (http_start (f, method, path, NULL, NULL, NULL))
-
-static guint
-status_of (Result *r)
-{
-  g_assert_no_error (r->error);
-  return soup_message_get_status (r->msg);
-}
-
-static const char *
-header_of (Result *r, const char *name)
-{
-  return soup_message_headers_get_one (soup_message_get_response_headers (r->msg), name);
-}
-
-static char *
-body_text (Result *r)
-{
-  gsize len = 0;
-  const char *data = r->body != NULL ? g_bytes_get_data (r->body, &len) : NULL;
-
-  return g_strndup (data != NULL ? data : "", len);
 }
 
 static JsonObject *
-body_object (Result *r, JsonParser *parser)
+body_object (LcTestHttpResult *r, JsonParser *parser)
 {
-  g_autofree char *text = body_text (r);
+  g_autofree char *text = lc_test_http_text (r);
   g_autoptr (GError) error = NULL;
 
   g_assert_true (json_parser_load_from_data (parser, text, -1, &error));
@@ -393,199 +217,29 @@ body_object (Result *r, JsonParser *parser)
   return json_node_get_object (json_parser_get_root (parser));
 }
 
-/* ---- raw socket client, pumped on the main context ---- */
-
-typedef struct
-{
-  GSocket *socket;
-  GString *in;
-  GByteArray *out;
-  gsize out_offset;
-  gboolean eof;
-} Raw;
-
-static void
-raw_free (Raw *r)
-{
-  g_socket_close (r->socket, NULL);
-  g_object_unref (r->socket);
-  g_string_free (r->in, TRUE);
-  g_byte_array_unref (r->out);
-  g_free (r);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Raw, raw_free)
-
-static Raw *
-raw_connect (guint16 port)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (lo, port);
-  Raw *r = g_new0 (Raw, 1);
-
-  r->socket
-      = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
-  g_assert_no_error (error);
-  /* Loopback connect completes from the backlog without the server running. */
-  g_assert_true (g_socket_connect (r->socket, address, NULL, &error));
-  g_assert_no_error (error);
-  g_socket_set_blocking (r->socket, FALSE);
-  r->in = g_string_new (NULL);
-  r->out = g_byte_array_new ();
-  return r;
-}
-
-static void
-raw_queue (Raw *r, const void *data, gsize len)
-{
-  g_byte_array_append (r->out, data, (guint)len);
-}
-
-static void
-raw_queue_str (Raw *r, const char *text)
-{
-  raw_queue (r, text, strlen (text));
-}
-
-static void
-raw_io (Raw *r)
-{
-  char buf[65536];
-
-  while (r->out_offset < r->out->len && !r->eof)
-    {
-      g_autoptr (GError) error = NULL;
-      gssize n = g_socket_send (r->socket, (const char *)r->out->data + r->out_offset,
-                                r->out->len - r->out_offset, NULL, &error);
-      if (n < 0)
-        {
-          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-            r->out_offset = r->out->len; /* the peer is gone */
-          break;
-        }
-      r->out_offset += (gsize)n;
-    }
-  while (!r->eof)
-    {
-      g_autoptr (GError) error = NULL;
-      gssize n = g_socket_receive (r->socket, buf, sizeof buf, NULL, &error);
-
-      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        break;
-      if (n <= 0)
-        {
-          r->eof = TRUE; /* EOF or reset */
-          break;
-        }
-      g_string_append_len (r->in, buf, n);
-    }
-}
+/* ---- raw socket client: what lc-test-net does not cover ---- */
 
 static gboolean
-on_raw_ready (GSocket *socket, GIOCondition condition, gpointer user_data)
+raw_has_two_responses (LcTestRaw *r)
 {
-  return G_SOURCE_REMOVE;
-}
+  gsize first = lc_test_http_response_length (r->in->str, r->in->len);
 
-/* Pump the socket until done (r) or timeout_ms; returns done (r). */
-static gboolean
-raw_pump (Raw *r, gboolean (*done) (Raw *), guint timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
-
-  for (;;)
-    {
-      GSource *watch, *timer;
-      GIOCondition cond = G_IO_IN;
-      gint64 left;
-
-      raw_io (r);
-      if (done (r))
-        return TRUE;
-      left = deadline - g_get_monotonic_time ();
-      if (left <= 0)
-        return FALSE;
-      if (r->out_offset < r->out->len && !r->eof)
-        cond |= G_IO_OUT;
-      watch = g_socket_create_source (r->socket, r->eof ? 0 : cond, NULL);
-      g_source_set_callback (watch, (GSourceFunc)on_raw_ready, NULL, NULL);
-      g_source_attach (watch, NULL);
-      timer = g_timeout_source_new ((guint)MIN (left / 1000 + 1, 50));
-      g_source_set_callback (timer, on_tick, NULL, NULL);
-      g_source_attach (timer, NULL);
-      g_main_context_iteration (NULL, TRUE);
-      g_source_destroy (watch);
-      g_source_unref (watch);
-      g_source_destroy (timer);
-      g_source_unref (timer);
-    }
-}
-
-/* Length of the first complete response in r->in, 0 if incomplete. */
-static gsize
-complete_response_length (const char *data, gsize len)
-{
-  const char *end = g_strstr_len (data, (gssize)len, "\r\n\r\n");
-  g_autofree char *head = NULL;
-  const char *cl;
-  gsize header_len, body_len = 0;
-
-  if (end == NULL)
-    return 0;
-  header_len = (gsize)(end - data) + 4;
-  head = g_ascii_strdown (data, (gssize)header_len);
-  cl = strstr (head, "\r\ncontent-length:");
-  if (cl != NULL)
-    body_len = (gsize)g_ascii_strtoull (cl + 17, NULL, 10);
-  if (g_str_has_prefix (head, "http/1.1 304") || g_str_has_prefix (head, "http/1.1 204"))
-    body_len = 0;
-  return len >= header_len + body_len ? header_len + body_len : 0;
-}
-
-static gboolean
-raw_has_response (Raw *r)
-{
-  return complete_response_length (r->in->str, r->in->len) > 0 || r->eof;
-}
-
-static gboolean
-raw_has_two_responses (Raw *r)
-{
-  gsize first = complete_response_length (r->in->str, r->in->len);
-
-  return (first > 0 && complete_response_length (r->in->str + first, r->in->len - first) > 0)
+  return (first > 0 && lc_test_http_response_length (r->in->str + first, r->in->len - first) > 0)
          || r->eof;
-}
-
-static gboolean
-raw_is_closed (Raw *r)
-{
-  return r->eof;
-}
-
-static guint
-raw_status (Raw *r)
-{
-  if (r->in->len < 12
-      || !(g_str_has_prefix (r->in->str, "HTTP/1.1 ")
-           || g_str_has_prefix (r->in->str, "HTTP/1.0 ")))
-    return 0;
-  return (guint)g_ascii_strtoull (r->in->str + 9, NULL, 10);
 }
 
 /* Drop the first response from the buffer. */
 static void
-raw_consume_response (Raw *r)
+raw_consume_response (LcTestRaw *r)
 {
-  gsize len = complete_response_length (r->in->str, r->in->len);
+  gsize len = lc_test_http_response_length (r->in->str, r->in->len);
 
   g_assert_cmpuint (len, >, 0);
   g_string_erase (r->in, 0, (gssize)len);
 }
 
 static gboolean
-raw_has_header (Raw *r, const char *line)
+raw_has_header (LcTestRaw *r, const char *line)
 {
   g_autofree char *needle = g_strdup_printf ("\r\n%s\r\n", line);
   const char *end = strstr (r->in->str, "\r\n\r\n");
@@ -598,53 +252,53 @@ raw_has_header (Raw *r, const char *line)
 static void
 test_routing (Fixture *f, gconstpointer data)
 {
-  g_autoptr (Result) hello = HTTP (f, "GET", "/hello");
-  g_autoptr (Result) head = HTTP (f, "HEAD", "/hello");
-  g_autoptr (Result) missing = HTTP (f, "GET", "/nope");
-  g_autoptr (Result) wrong = HTTP (f, "POST", "/hello");
-  g_autoptr (Result) options = HTTP (f, "OPTIONS", "/api/items");
-  g_autoptr (Result) put = HTTP (f, "PUT", "/api/items/7");
-  g_autoptr (Result) item = HTTP (f, "GET", "/api/items/a%20b");
-  g_autoptr (Result) special = HTTP (f, "GET", "/api/items/special");
-  g_autoptr (Result) slash = HTTP (f, "GET", "/api/items/a%2Fb");
+  g_autoptr (LcTestHttpResult) hello = LC_TEST_HTTP (&f->http, "GET", "/hello");
+  g_autoptr (LcTestHttpResult) head = LC_TEST_HTTP (&f->http, "HEAD", "/hello");
+  g_autoptr (LcTestHttpResult) missing = LC_TEST_HTTP (&f->http, "GET", "/nope");
+  g_autoptr (LcTestHttpResult) wrong = LC_TEST_HTTP (&f->http, "POST", "/hello");
+  g_autoptr (LcTestHttpResult) options = LC_TEST_HTTP (&f->http, "OPTIONS", "/api/items");
+  g_autoptr (LcTestHttpResult) put = LC_TEST_HTTP (&f->http, "PUT", "/api/items/7");
+  g_autoptr (LcTestHttpResult) item = LC_TEST_HTTP (&f->http, "GET", "/api/items/a%20b");
+  g_autoptr (LcTestHttpResult) special = LC_TEST_HTTP (&f->http, "GET", "/api/items/special");
+  g_autoptr (LcTestHttpResult) slash = LC_TEST_HTTP (&f->http, "GET", "/api/items/a%2Fb");
   g_autoptr (JsonParser) p1 = json_parser_new ();
   g_autoptr (JsonParser) p2 = json_parser_new ();
   g_autoptr (JsonParser) p3 = json_parser_new ();
   g_autoptr (JsonParser) p4 = json_parser_new ();
-  g_autofree char *text = body_text (hello);
+  g_autofree char *text = lc_test_http_text (hello);
   JsonObject *o;
 
-  g_assert_cmpuint (status_of (hello), ==, 200);
+  g_assert_cmpuint (lc_test_http_status (hello), ==, 200);
   g_assert_cmpstr (text, ==, "hello");
-  g_assert_cmpstr (header_of (hello, "Content-Type"), ==, "text/plain; charset=utf-8");
-  g_assert_cmpstr (header_of (hello, "X-Content-Type-Options"), ==, "nosniff");
-  g_assert_null (header_of (hello, "Cache-Control"));
+  g_assert_cmpstr (lc_test_http_header (hello, "Content-Type"), ==, "text/plain; charset=utf-8");
+  g_assert_cmpstr (lc_test_http_header (hello, "X-Content-Type-Options"), ==, "nosniff");
+  g_assert_null (lc_test_http_header (hello, "Cache-Control"));
 
-  g_assert_cmpuint (status_of (head), ==, 200);
+  g_assert_cmpuint (lc_test_http_status (head), ==, 200);
   g_assert_cmpuint (g_bytes_get_size (head->body), ==, 0);
-  g_assert_cmpstr (header_of (head, "Content-Length"), ==, "5");
+  g_assert_cmpstr (lc_test_http_header (head, "Content-Length"), ==, "5");
 
-  g_assert_cmpuint (status_of (missing), ==, 404);
-  g_assert_cmpstr (header_of (missing, "Content-Type"), ==, "application/problem+json");
+  g_assert_cmpuint (lc_test_http_status (missing), ==, 404);
+  g_assert_cmpstr (lc_test_http_header (missing, "Content-Type"), ==, "application/problem+json");
   o = body_object (missing, p1);
   g_assert_cmpstr (json_object_get_string_member (o, "type"), ==,
                    "urn:lessoncast:problem:not-found");
   g_assert_cmpstr (json_object_get_string_member (o, "instance"), ==, "/nope");
 
-  g_assert_cmpuint (status_of (wrong), ==, 405);
-  g_assert_cmpstr (header_of (wrong, "Allow"), ==, "GET, HEAD");
+  g_assert_cmpuint (lc_test_http_status (wrong), ==, 405);
+  g_assert_cmpstr (lc_test_http_header (wrong, "Allow"), ==, "GET, HEAD");
   o = body_object (wrong, p2);
   g_assert_cmpint (json_object_get_int_member (o, "status"), ==, 405);
 
-  g_assert_cmpuint (status_of (options), ==, 204);
-  g_assert_cmpstr (header_of (options, "Allow"), ==, "GET, HEAD, POST");
+  g_assert_cmpuint (lc_test_http_status (options), ==, 204);
+  g_assert_cmpstr (lc_test_http_header (options, "Allow"), ==, "GET, HEAD, POST");
 
-  g_assert_cmpuint (status_of (put), ==, 405);
-  g_assert_cmpstr (header_of (put, "Allow"), ==, "GET, HEAD, DELETE");
+  g_assert_cmpuint (lc_test_http_status (put), ==, 405);
+  g_assert_cmpstr (lc_test_http_header (put, "Allow"), ==, "GET, HEAD, DELETE");
 
-  g_assert_cmpuint (status_of (item), ==, 200);
-  g_assert_cmpstr (header_of (item, "Cache-Control"), ==, "no-store");
-  g_assert_cmpstr (header_of (item, "Content-Type"), ==, "application/json");
+  g_assert_cmpuint (lc_test_http_status (item), ==, 200);
+  g_assert_cmpstr (lc_test_http_header (item, "Cache-Control"), ==, "no-store");
+  g_assert_cmpstr (lc_test_http_header (item, "Content-Type"), ==, "application/json");
   o = body_object (item, p3);
   g_assert_cmpstr (json_object_get_string_member (o, "route"), ==, "/api/items/{id}");
   g_assert_cmpstr (json_object_get_string_member (o, "id"), ==, "a b");
@@ -652,24 +306,24 @@ test_routing (Fixture *f, gconstpointer data)
   o = body_object (special, p4);
   g_assert_cmpstr (json_object_get_string_member (o, "route"), ==, "/api/items/special");
 
-  g_assert_cmpuint (status_of (slash), ==, 404);
+  g_assert_cmpuint (lc_test_http_status (slash), ==, 404);
 }
 
 static void
 test_query (Fixture *f, gconstpointer data)
 {
-  g_autoptr (Result) ok = HTTP (f, "GET", "/api/items?a=1&b=x%20y+z&a=2");
-  g_autoptr (Result) unknown = HTTP (f, "GET", "/api/items?a=1&zzz");
+  g_autoptr (LcTestHttpResult) ok = LC_TEST_HTTP (&f->http, "GET", "/api/items?a=1&b=x%20y+z&a=2");
+  g_autoptr (LcTestHttpResult) unknown = LC_TEST_HTTP (&f->http, "GET", "/api/items?a=1&zzz");
   g_autoptr (JsonParser) p1 = json_parser_new ();
   g_autoptr (JsonParser) p2 = json_parser_new ();
   JsonObject *o;
 
-  g_assert_cmpuint (status_of (ok), ==, 200);
+  g_assert_cmpuint (lc_test_http_status (ok), ==, 200);
   o = body_object (ok, p1);
   g_assert_cmpstr (json_object_get_string_member (o, "a"), ==, "2");
   g_assert_cmpstr (json_object_get_string_member (o, "b"), ==, "x y z");
 
-  g_assert_cmpuint (status_of (unknown), ==, 400);
+  g_assert_cmpuint (lc_test_http_status (unknown), ==, 400);
   o = body_object (unknown, p2);
   g_assert_cmpstr (json_object_get_string_member (o, "field"), ==, "zzz");
 }
@@ -677,43 +331,44 @@ test_query (Fixture *f, gconstpointer data)
 static void
 test_json_body (Fixture *f, gconstpointer data)
 {
-  g_autoptr (Result) ok = http_finish (http_start (
-      f, "POST", "/api/json", "application/json; charset=utf-8", "{\"x\":[1,2]}", NULL));
-  g_autoptr (Result) no_type
-      = http_finish (http_start (f, "POST", "/api/json", "text/plain", "{\"x\":1}", NULL));
-  g_autoptr (Result) broken
-      = http_finish (http_start (f, "POST", "/api/json", "application/json", "{\"x\":", NULL));
-  g_autoptr (Result) empty
-      = http_finish (http_start (f, "POST", "/api/json", "application/json", "", NULL));
+  g_autoptr (LcTestHttpResult) ok = lc_test_http_finish (lc_test_http_begin (
+      &f->http, "POST", "/api/json", "application/json; charset=utf-8", "{\"x\":[1,2]}", NULL));
+  g_autoptr (LcTestHttpResult) no_type = lc_test_http_finish (
+      lc_test_http_begin (&f->http, "POST", "/api/json", "text/plain", "{\"x\":1}", NULL));
+  g_autoptr (LcTestHttpResult) broken = lc_test_http_finish (
+      lc_test_http_begin (&f->http, "POST", "/api/json", "application/json", "{\"x\":", NULL));
+  g_autoptr (LcTestHttpResult) empty = lc_test_http_finish (
+      lc_test_http_begin (&f->http, "POST", "/api/json", "application/json", "", NULL));
   g_autoptr (GString) deep = g_string_new (NULL);
-  g_autoptr (Result) too_deep = NULL;
+  g_autoptr (LcTestHttpResult) too_deep = NULL;
   g_autoptr (JsonParser) p1 = json_parser_new ();
   g_autoptr (JsonParser) p2 = json_parser_new ();
   g_autoptr (JsonParser) p3 = json_parser_new ();
-  g_autofree char *echo = body_text (ok);
+  g_autofree char *echo = lc_test_http_text (ok);
   JsonObject *o;
 
   for (int i = 0; i < 40; i++)
     g_string_append_c (deep, '[');
   for (int i = 0; i < 40; i++)
     g_string_append_c (deep, ']');
-  too_deep = http_finish (http_start (f, "POST", "/api/json", "application/json", deep->str, NULL));
+  too_deep = lc_test_http_finish (
+      lc_test_http_begin (&f->http, "POST", "/api/json", "application/json", deep->str, NULL));
 
-  g_assert_cmpuint (status_of (ok), ==, 201);
+  g_assert_cmpuint (lc_test_http_status (ok), ==, 201);
   g_assert_cmpstr (echo, ==, "{\"x\":[1,2]}");
 
-  g_assert_cmpuint (status_of (no_type), ==, 415);
+  g_assert_cmpuint (lc_test_http_status (no_type), ==, 415);
   o = body_object (no_type, p1);
   g_assert_cmpstr (json_object_get_string_member (o, "type"), ==,
                    "urn:lessoncast:problem:unsupported-media-type");
-  g_assert_cmpstr (header_of (no_type, "Cache-Control"), ==, "no-store");
+  g_assert_cmpstr (lc_test_http_header (no_type, "Cache-Control"), ==, "no-store");
 
-  g_assert_cmpuint (status_of (broken), ==, 400);
+  g_assert_cmpuint (lc_test_http_status (broken), ==, 400);
   o = body_object (broken, p2);
   g_assert_cmpstr (json_object_get_string_member (o, "type"), ==,
                    "urn:lessoncast:problem:malformed-request");
-  g_assert_cmpuint (status_of (empty), ==, 400);
-  g_assert_cmpuint (status_of (too_deep), ==, 400);
+  g_assert_cmpuint (lc_test_http_status (empty), ==, 400);
+  g_assert_cmpuint (lc_test_http_status (too_deep), ==, 400);
   o = body_object (too_deep, p3);
   g_assert_cmpint (json_object_get_int_member (o, "status"), ==, 400);
 }
@@ -721,27 +376,30 @@ test_json_body (Fixture *f, gconstpointer data)
 static void
 test_error_headers (Fixture *f, gconstpointer data)
 {
-  g_autoptr (Result) unauthorized = HTTP (f, "GET", "/api/error/unauthorized");
-  g_autoptr (Result) limited = HTTP (f, "GET", "/api/error/limited");
-  g_autoptr (Result) unavailable = HTTP (f, "GET", "/api/error/unavailable");
-  g_autoptr (Result) internal = NULL;
+  g_autoptr (LcTestHttpResult) unauthorized
+      = LC_TEST_HTTP (&f->http, "GET", "/api/error/unauthorized");
+  g_autoptr (LcTestHttpResult) limited = LC_TEST_HTTP (&f->http, "GET", "/api/error/limited");
+  g_autoptr (LcTestHttpResult) unavailable
+      = LC_TEST_HTTP (&f->http, "GET", "/api/error/unavailable");
+  g_autoptr (LcTestHttpResult) internal = NULL;
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autofree char *text = NULL;
   JsonObject *o;
 
-  g_assert_cmpuint (status_of (unauthorized), ==, 401);
-  g_assert_cmpstr (header_of (unauthorized, "WWW-Authenticate"), ==, "Bearer realm=\"lessoncast\"");
-  g_assert_cmpuint (status_of (limited), ==, 429);
-  g_assert_cmpstr (header_of (limited, "Retry-After"), ==, "7");
-  g_assert_cmpuint (status_of (unavailable), ==, 503);
-  g_assert_cmpstr (header_of (unavailable, "Retry-After"), ==, "3");
+  g_assert_cmpuint (lc_test_http_status (unauthorized), ==, 401);
+  g_assert_cmpstr (lc_test_http_header (unauthorized, "WWW-Authenticate"), ==,
+                   "Bearer realm=\"lessoncast\"");
+  g_assert_cmpuint (lc_test_http_status (limited), ==, 429);
+  g_assert_cmpstr (lc_test_http_header (limited, "Retry-After"), ==, "7");
+  g_assert_cmpuint (lc_test_http_status (unavailable), ==, 503);
+  g_assert_cmpstr (lc_test_http_header (unavailable, "Retry-After"), ==, "3");
 
   /* The internal message goes to the server log, never to the client. */
   g_test_expect_message ("lc-signaling", G_LOG_LEVEL_WARNING, "*GET /api/error/internal*");
-  internal = HTTP (f, "GET", "/api/error/internal");
+  internal = LC_TEST_HTTP (&f->http, "GET", "/api/error/internal");
   g_test_assert_expected_messages ();
-  g_assert_cmpuint (status_of (internal), ==, 500);
-  text = body_text (internal);
+  g_assert_cmpuint (lc_test_http_status (internal), ==, 500);
+  text = lc_test_http_text (internal);
   g_assert_null (strstr (text, "secret"));
   o = body_object (internal, parser);
   g_assert_cmpstr (json_object_get_string_member (o, "detail"), ==, LC_PROBLEM_HIDDEN_DETAIL);
@@ -752,81 +410,85 @@ test_error_headers (Fixture *f, gconstpointer data)
 static void
 test_body_limit_content_length (Fixture *f, gconstpointer data)
 {
-  g_autoptr (Raw) r = raw_connect (f->port);
-  g_autoptr (Raw) far = raw_connect (f->port);
+  g_autoptr (LcTestRaw) r = lc_test_raw_connect (f->http.port);
+  g_autoptr (LcTestRaw) far = lc_test_raw_connect (f->http.port);
   g_autofree char *body = g_strnfill (5000, 'x');
   g_autofree char *huge = g_strnfill (100000, 'x');
-  g_autoptr (Result) after = NULL;
+  g_autoptr (LcTestHttpResult) after = NULL;
 
   /* Slightly over the limit: drained, answered with 413, closed. */
-  raw_queue_str (r, "POST /api/json HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                    "Content-Length: 5000\r\n\r\n");
-  raw_queue_str (r, body);
-  g_assert_true (raw_pump (r, raw_has_response, 5000));
-  g_assert_cmpuint (raw_status (r), ==, 413);
+  lc_test_raw_queue_str (r,
+                         "POST /api/json HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                         "Content-Length: 5000\r\n\r\n");
+  lc_test_raw_queue_str (r, body);
+  g_assert_true (lc_test_raw_pump (r, lc_test_raw_has_response, 5000));
+  g_assert_cmpuint (lc_test_raw_status (r), ==, 413);
   g_assert_true (raw_has_header (r, "Connection: close"));
   g_assert_nonnull (strstr (r->in->str, "payload-too-large"));
-  g_assert_true (raw_pump (r, raw_is_closed, 5000));
+  g_assert_true (lc_test_raw_pump (r, lc_test_raw_is_closed, 5000));
 
   /* Far over: the answer comes at once and the connection is cut. */
-  raw_queue_str (far, "POST /api/json HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                      "Content-Length: 100000\r\n\r\n");
-  raw_queue_str (far, huge);
-  g_assert_true (raw_pump (far, raw_is_closed, 5000));
-  g_assert_true (far->in->len == 0 || raw_status (far) == 413);
+  lc_test_raw_queue_str (far,
+                         "POST /api/json HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                         "Content-Length: 100000\r\n\r\n");
+  lc_test_raw_queue_str (far, huge);
+  g_assert_true (lc_test_raw_pump (far, lc_test_raw_is_closed, 5000));
+  g_assert_true (far->in->len == 0 || lc_test_raw_status (far) == 413);
 
-  after = HTTP (f, "GET", "/hello");
-  g_assert_cmpuint (status_of (after), ==, 200);
+  after = LC_TEST_HTTP (&f->http, "GET", "/hello");
+  g_assert_cmpuint (lc_test_http_status (after), ==, 200);
 }
 
 static void
 test_body_limit_chunked (Fixture *f, gconstpointer data)
 {
-  g_autoptr (Raw) r = raw_connect (f->port);
+  g_autoptr (LcTestRaw) r = lc_test_raw_connect (f->http.port);
   g_autofree char *chunk = g_strnfill (3000, 'y');
 
-  raw_queue_str (r, "POST /api/json HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                    "Transfer-Encoding: chunked\r\n\r\n");
+  lc_test_raw_queue_str (r,
+                         "POST /api/json HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                         "Transfer-Encoding: chunked\r\n\r\n");
   for (int i = 0; i < 2; i++)
     {
-      raw_queue_str (r, "bb8\r\n");
-      raw_queue_str (r, chunk);
-      raw_queue_str (r, "\r\n");
+      lc_test_raw_queue_str (r, "bb8\r\n");
+      lc_test_raw_queue_str (r, chunk);
+      lc_test_raw_queue_str (r, "\r\n");
     }
-  raw_queue_str (r, "0\r\n\r\n");
-  g_assert_true (raw_pump (r, raw_has_response, 5000));
-  g_assert_cmpuint (raw_status (r), ==, 413);
+  lc_test_raw_queue_str (r, "0\r\n\r\n");
+  g_assert_true (lc_test_raw_pump (r, lc_test_raw_has_response, 5000));
+  g_assert_cmpuint (lc_test_raw_status (r), ==, 413);
   g_assert_true (raw_has_header (r, "Connection: close"));
-  g_assert_true (raw_pump (r, raw_is_closed, 5000));
+  g_assert_true (lc_test_raw_pump (r, lc_test_raw_is_closed, 5000));
 }
 
 static void
 test_body_limit_expect (Fixture *f, gconstpointer data)
 {
-  g_autoptr (Raw) r = raw_connect (f->port);
+  g_autoptr (LcTestRaw) r = lc_test_raw_connect (f->http.port);
 
   /* The client waits for "100 Continue" and gets the 413 instead. */
-  raw_queue_str (r, "POST /api/json HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                    "Content-Length: 1000000\r\nExpect: 100-continue\r\n\r\n");
-  g_assert_true (raw_pump (r, raw_has_response, 5000));
-  g_assert_cmpuint (raw_status (r), ==, 413);
-  g_assert_true (raw_pump (r, raw_is_closed, 5000));
+  lc_test_raw_queue_str (r,
+                         "POST /api/json HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                         "Content-Length: 1000000\r\nExpect: 100-continue\r\n\r\n");
+  g_assert_true (lc_test_raw_pump (r, lc_test_raw_has_response, 5000));
+  g_assert_cmpuint (lc_test_raw_status (r), ==, 413);
+  g_assert_true (lc_test_raw_pump (r, lc_test_raw_is_closed, 5000));
 }
 
 static void
 test_header_limit (Fixture *f, gconstpointer data)
 {
-  g_autoptr (Raw) r = raw_connect (f->port);
+  g_autoptr (LcTestRaw) r = lc_test_raw_connect (f->http.port);
   g_autofree char *value = g_strnfill (10000, 'h');
 
   /* max_header_bytes is 8192 here, below libsoup's own 64 KiB. */
-  raw_queue_str (r, "GET /hello HTTP/1.1\r\nHost: t\r\nX-Big: ");
-  raw_queue_str (r, value);
-  raw_queue_str (r, "\r\n\r\n");
-  g_assert_true (raw_pump (r, raw_has_response, 5000));
-  g_assert_cmpuint (raw_status (r), ==, 400);
+  lc_test_raw_queue_str (r, "GET /hello HTTP/1.1\r\nHost: t\r\nX-Big: ");
+  lc_test_raw_queue_str (r, value);
+  lc_test_raw_queue_str (r, "\r\n\r\n");
+  g_assert_true (lc_test_raw_pump (r, lc_test_raw_has_response, 5000));
+  g_assert_cmpuint (lc_test_raw_status (r), ==, 400);
   g_assert_true (raw_has_header (r, "Connection: close"));
-  g_assert_true (raw_pump (r, raw_is_closed, 5000));
+  g_assert_true (lc_test_raw_pump (r, lc_test_raw_is_closed, 5000));
 }
 
 static void
@@ -845,15 +507,15 @@ timeouts_setup (Fixture *f, gconstpointer data)
 static void
 test_header_timeout (Fixture *f, gconstpointer data)
 {
-  g_autoptr (Raw) silent = raw_connect (f->port);
-  g_autoptr (Raw) partial = raw_connect (f->port);
+  g_autoptr (LcTestRaw) silent = lc_test_raw_connect (f->http.port);
+  g_autoptr (LcTestRaw) partial = lc_test_raw_connect (f->http.port);
   gint64 start = g_get_monotonic_time ();
   gint64 elapsed;
 
-  raw_queue_str (partial, "GET /hello HTTP/1.1\r\nHost: t\r\n");
-  g_assert_true (raw_pump (partial, raw_is_closed, 5000));
+  lc_test_raw_queue_str (partial, "GET /hello HTTP/1.1\r\nHost: t\r\n");
+  g_assert_true (lc_test_raw_pump (partial, lc_test_raw_is_closed, 5000));
   g_assert_cmpuint (partial->in->len, ==, 0);
-  g_assert_true (raw_pump (silent, raw_is_closed, 5000));
+  g_assert_true (lc_test_raw_pump (silent, lc_test_raw_is_closed, 5000));
   g_assert_cmpuint (silent->in->len, ==, 0);
   elapsed = (g_get_monotonic_time () - start) / 1000;
   g_assert_cmpint (elapsed, >=, 900);
@@ -863,36 +525,37 @@ test_header_timeout (Fixture *f, gconstpointer data)
 static gboolean
 nothing_in_flight (gpointer data)
 {
-  return lc_http_server_get_in_flight (((Fixture *)data)->server) == 0;
+  return lc_http_server_get_in_flight (((Fixture *)data)->http.server) == 0;
 }
 
 static void
 test_body_timeout (Fixture *f, gconstpointer data)
 {
-  g_autoptr (Raw) r = raw_connect (f->port);
+  g_autoptr (LcTestRaw) r = lc_test_raw_connect (f->http.port);
 
-  raw_queue_str (r, "POST /api/json HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                    "Content-Length: 100\r\n\r\n{\"partial\":");
-  g_assert_true (raw_pump (r, raw_is_closed, 5000));
+  lc_test_raw_queue_str (r,
+                         "POST /api/json HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                         "Content-Length: 100\r\n\r\n{\"partial\":");
+  g_assert_true (lc_test_raw_pump (r, lc_test_raw_is_closed, 5000));
   g_assert_cmpuint (r->in->len, ==, 0);
-  wait_for (nothing_in_flight, f, 3000);
+  lc_test_run_until (nothing_in_flight, f, 3000);
 }
 
 static void
 test_idle_timeout (Fixture *f, gconstpointer data)
 {
-  g_autoptr (Raw) r = raw_connect (f->port);
+  g_autoptr (LcTestRaw) r = lc_test_raw_connect (f->http.port);
   gint64 answered;
 
-  raw_queue_str (r, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
-  g_assert_true (raw_pump (r, raw_has_response, 5000));
-  g_assert_cmpuint (raw_status (r), ==, 200);
+  lc_test_raw_queue_str (r, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+  g_assert_true (lc_test_raw_pump (r, lc_test_raw_has_response, 5000));
+  g_assert_cmpuint (lc_test_raw_status (r), ==, 200);
   g_assert_false (raw_has_header (r, "Connection: close"));
   answered = g_get_monotonic_time ();
   raw_consume_response (r);
 
   /* Kept alive, then closed by the idle timeout (1 s). */
-  g_assert_true (raw_pump (r, raw_is_closed, 5000));
+  g_assert_true (lc_test_raw_pump (r, lc_test_raw_is_closed, 5000));
   g_assert_cmpint ((g_get_monotonic_time () - answered) / 1000, >=, 900);
   g_assert_cmpuint (r->in->len, ==, 0);
 }
@@ -900,33 +563,33 @@ test_idle_timeout (Fixture *f, gconstpointer data)
 static void
 test_keep_alive (Fixture *f, gconstpointer data)
 {
-  g_autoptr (Raw) r = raw_connect (f->port);
+  g_autoptr (LcTestRaw) r = lc_test_raw_connect (f->http.port);
 
   for (int i = 0; i < 3; i++)
     {
-      raw_queue_str (r, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
-      g_assert_true (raw_pump (r, raw_has_response, 5000));
+      lc_test_raw_queue_str (r, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+      g_assert_true (lc_test_raw_pump (r, lc_test_raw_has_response, 5000));
       g_assert_false (r->eof);
-      g_assert_cmpuint (raw_status (r), ==, 200);
+      g_assert_cmpuint (lc_test_raw_status (r), ==, 200);
       raw_consume_response (r);
-      g_assert_cmpuint (lc_http_server_get_connection_count (f->server), ==, 1);
+      g_assert_cmpuint (lc_http_server_get_connection_count (f->http.server), ==, 1);
     }
 
   /* Pipelined: both requests in one write, both answered in order. */
-  raw_queue_str (
+  lc_test_raw_queue_str (
       r, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\nGET /api/items/p HTTP/1.1\r\nHost: t\r\n\r\n");
-  g_assert_true (raw_pump (r, raw_has_two_responses, 5000));
-  g_assert_cmpuint (raw_status (r), ==, 200);
+  g_assert_true (lc_test_raw_pump (r, raw_has_two_responses, 5000));
+  g_assert_cmpuint (lc_test_raw_status (r), ==, 200);
   raw_consume_response (r);
-  g_assert_cmpuint (raw_status (r), ==, 200);
+  g_assert_cmpuint (lc_test_raw_status (r), ==, 200);
   g_assert_nonnull (strstr (r->in->str, "\"id\":\"p\""));
   raw_consume_response (r);
 
   /* "Connection: close" from the client is honoured. */
-  raw_queue_str (r, "GET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
-  g_assert_true (raw_pump (r, raw_has_response, 5000));
-  g_assert_cmpuint (raw_status (r), ==, 200);
-  g_assert_true (raw_pump (r, raw_is_closed, 5000));
+  lc_test_raw_queue_str (r, "GET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  g_assert_true (lc_test_raw_pump (r, lc_test_raw_has_response, 5000));
+  g_assert_cmpuint (lc_test_raw_status (r), ==, 200);
+  g_assert_true (lc_test_raw_pump (r, lc_test_raw_is_closed, 5000));
 }
 
 static void
@@ -935,23 +598,23 @@ test_client_close_counts_down (Fixture *f, gconstpointer data)
   /* libsoup 3.2.3 leaks keep-alive connections the client closes; ours do not. */
   for (int i = 0; i < 3; i++)
     {
-      g_autoptr (Raw) r = raw_connect (f->port);
+      g_autoptr (LcTestRaw) r = lc_test_raw_connect (f->http.port);
 
-      raw_queue_str (r, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
-      g_assert_true (raw_pump (r, raw_has_response, 5000));
-      g_assert_cmpuint (raw_status (r), ==, 200);
+      lc_test_raw_queue_str (r, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+      g_assert_true (lc_test_raw_pump (r, lc_test_raw_has_response, 5000));
+      g_assert_cmpuint (lc_test_raw_status (r), ==, 200);
     }
-  wait_for (no_connections, f, 3000);
+  lc_test_http_wait_no_connections (&f->http, 3000);
 
   /* And a SoupSession's pooled connections once it lets go. */
   for (int i = 0; i < 5; i++)
     {
-      g_autoptr (Result) r = HTTP (f, "GET", "/hello");
-      g_assert_cmpuint (status_of (r), ==, 200);
+      g_autoptr (LcTestHttpResult) r = LC_TEST_HTTP (&f->http, "GET", "/hello");
+      g_assert_cmpuint (lc_test_http_status (r), ==, 200);
     }
-  g_assert_cmpuint (lc_http_server_get_connection_count (f->server), >=, 1);
-  soup_session_abort (f->session);
-  wait_for (no_connections, f, 3000);
+  g_assert_cmpuint (lc_http_server_get_connection_count (f->http.server), >=, 1);
+  soup_session_abort (f->http.session);
+  lc_test_http_wait_no_connections (&f->http, 3000);
 }
 
 static void
@@ -976,41 +639,41 @@ count_is (gpointer data)
 {
   CountWait *w = data;
 
-  return lc_http_server_get_connection_count (w->f->server) == w->count;
+  return lc_http_server_get_connection_count (w->f->http.server) == w->count;
 }
 
 static void
 test_connection_cap (Fixture *f, gconstpointer data)
 {
-  Raw *held[4];
-  g_autoptr (Raw) extra = NULL;
-  g_autoptr (Raw) later = NULL;
+  LcTestRaw *held[4];
+  g_autoptr (LcTestRaw) extra = NULL;
+  g_autoptr (LcTestRaw) later = NULL;
   CountWait w = { f, 4 };
 
   for (int i = 0; i < 4; i++)
-    held[i] = raw_connect (f->port);
-  wait_for (count_is, &w, 3000);
+    held[i] = lc_test_raw_connect (f->http.port);
+  lc_test_run_until (count_is, &w, 3000);
 
   /* Over the cap: 503 with Connection: close, then EOF. */
-  extra = raw_connect (f->port);
-  g_assert_true (raw_pump (extra, raw_is_closed, 5000));
-  g_assert_cmpuint (raw_status (extra), ==, 503);
+  extra = lc_test_raw_connect (f->http.port);
+  g_assert_true (lc_test_raw_pump (extra, lc_test_raw_is_closed, 5000));
+  g_assert_cmpuint (lc_test_raw_status (extra), ==, 503);
   g_assert_true (raw_has_header (extra, "Connection: close"));
   g_assert_true (raw_has_header (extra, "Retry-After: 1"));
   g_assert_nonnull (strstr (extra->in->str, "urn:lessoncast:problem:unavailable"));
-  g_assert_cmpuint (lc_http_server_get_connection_count (f->server), ==, 4);
+  g_assert_cmpuint (lc_http_server_get_connection_count (f->http.server), ==, 4);
 
   /* One client leaves: a new one is served again. */
-  raw_free (held[0]);
+  lc_test_raw_free (held[0]);
   w.count = 3;
-  wait_for (count_is, &w, 3000);
-  later = raw_connect (f->port);
-  raw_queue_str (later, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
-  g_assert_true (raw_pump (later, raw_has_response, 5000));
-  g_assert_cmpuint (raw_status (later), ==, 200);
+  lc_test_run_until (count_is, &w, 3000);
+  later = lc_test_raw_connect (f->http.port);
+  lc_test_raw_queue_str (later, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+  g_assert_true (lc_test_raw_pump (later, lc_test_raw_has_response, 5000));
+  g_assert_cmpuint (lc_test_raw_status (later), ==, 200);
 
   for (int i = 1; i < 4; i++)
-    raw_free (held[i]);
+    lc_test_raw_free (held[i]);
 }
 
 /* ---- tests: graceful shutdown ---- */
@@ -1034,62 +697,64 @@ one_in_flight (gpointer data)
 {
   Fixture *f = data;
 
-  return f->paused != NULL && lc_http_server_get_in_flight (f->server) == 1;
+  return f->paused != NULL && lc_http_server_get_in_flight (f->http.server) == 1;
 }
 
 static void
 test_shutdown_waits (Fixture *f, gconstpointer data)
 {
-  g_autoptr (Raw) idle = raw_connect (f->port);
-  g_autoptr (Result) slow = http_start (f, "GET", "/slow", NULL, NULL, NULL);
+  g_autoptr (LcTestRaw) idle = lc_test_raw_connect (f->http.port);
+  g_autoptr (LcTestHttpResult) slow
+      = lc_test_http_begin (&f->http, "GET", "/slow", NULL, NULL, NULL);
   g_autoptr (GError) error = NULL;
   g_autoptr (GSocket) probe = NULL;
   g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (lo, f->port);
+  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (lo, f->http.port);
   g_autofree char *text = NULL;
 
-  wait_for (one_in_flight, f, 5000);
-  lc_http_server_shutdown (f->server, 10, G_CALLBACK (on_shutdown_done), f);
+  lc_test_run_until (one_in_flight, f, 5000);
+  lc_http_server_shutdown (f->http.server, 10, G_CALLBACK (on_shutdown_done), f);
 
   /* No longer listening; the idle connection is closed at once. */
   probe = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
   g_assert_false (g_socket_connect (probe, address, NULL, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
-  g_assert_true (raw_pump (idle, raw_is_closed, 3000));
+  g_assert_true (lc_test_raw_pump (idle, lc_test_raw_is_closed, 3000));
 
   /* The paused request is still being waited for. */
-  run_for (200);
+  lc_test_run_for (200);
   g_assert_cmpuint (f->shutdown_done, ==, 0);
   g_assert_false (slow->done);
 
   lc_request_respond_text (f->paused, 200, NULL, "finally");
   g_clear_pointer (&f->paused, lc_request_unref);
-  http_finish (slow);
-  g_assert_cmpuint (status_of (slow), ==, 200);
-  text = body_text (slow);
+  lc_test_http_finish (slow);
+  g_assert_cmpuint (lc_test_http_status (slow), ==, 200);
+  text = lc_test_http_text (slow);
   g_assert_cmpstr (text, ==, "finally");
-  g_assert_cmpstr (header_of (slow, "Connection"), ==, "close");
+  g_assert_cmpstr (lc_test_http_header (slow, "Connection"), ==, "close");
 
-  wait_for (shutdown_is_done, f, 5000);
+  lc_test_run_until (shutdown_is_done, f, 5000);
   g_assert_cmpuint (f->shutdown_done, ==, 1);
-  g_assert_cmpuint (lc_http_server_get_connection_count (f->server), ==, 0);
+  g_assert_cmpuint (lc_http_server_get_connection_count (f->http.server), ==, 0);
 }
 
 static void
 test_shutdown_timeout (Fixture *f, gconstpointer data)
 {
-  g_autoptr (Result) slow = http_start (f, "GET", "/slow", NULL, NULL, NULL);
+  g_autoptr (LcTestHttpResult) slow
+      = lc_test_http_begin (&f->http, "GET", "/slow", NULL, NULL, NULL);
   gint64 start;
 
-  wait_for (one_in_flight, f, 5000);
+  lc_test_run_until (one_in_flight, f, 5000);
   start = g_get_monotonic_time ();
-  lc_http_server_shutdown (f->server, 1, G_CALLBACK (on_shutdown_done), f);
-  wait_for (shutdown_is_done, f, 6000);
+  lc_http_server_shutdown (f->http.server, 1, G_CALLBACK (on_shutdown_done), f);
+  lc_test_run_until (shutdown_is_done, f, 6000);
   g_assert_cmpint ((g_get_monotonic_time () - start) / 1000, >=, 900);
-  g_assert_cmpuint (lc_http_server_get_connection_count (f->server), ==, 0);
+  g_assert_cmpuint (lc_http_server_get_connection_count (f->http.server), ==, 0);
 
   /* The client saw the connection go; a late answer is dropped quietly. */
-  http_finish (slow);
+  lc_test_http_finish (slow);
   g_assert_nonnull (slow->error);
   lc_request_respond_text (f->paused, 200, NULL, "too late");
   g_clear_pointer (&f->paused, lc_request_unref);
@@ -1161,38 +826,38 @@ tls_setup (Fixture *f, gconstpointer data)
   small_limits (&limits);
   limits.header_timeout = 1;
   f->tls = make_certificate ();
-  f->tls_client = TRUE;
+  f->http.tls = TRUE;
   setup_server (f, &limits);
 }
 
 static void
 test_tls (Fixture *f, gconstpointer data)
 {
-  g_autoptr (Raw) plain = NULL;
-  g_autoptr (Raw) silent = NULL;
+  g_autoptr (LcTestRaw) plain = NULL;
+  g_autoptr (LcTestRaw) silent = NULL;
 
-  if (f->server == NULL)
+  if (f->http.server == NULL)
     return;
-  g_assert_true (lc_http_server_is_tls (f->server));
+  g_assert_true (lc_http_server_is_tls (f->http.server));
 
   /* Kept alive across requests over one TLS connection. */
   for (int i = 0; i < 3; i++)
     {
-      g_autoptr (Result) r = HTTP (f, "GET", "/scheme");
-      g_autofree char *text = body_text (r);
+      g_autoptr (LcTestHttpResult) r = LC_TEST_HTTP (&f->http, "GET", "/scheme");
+      g_autofree char *text = lc_test_http_text (r);
 
-      g_assert_cmpuint (status_of (r), ==, 200);
+      g_assert_cmpuint (lc_test_http_status (r), ==, 200);
       g_assert_cmpstr (text, ==, "tls");
-      g_assert_cmpuint (lc_http_server_get_connection_count (f->server), ==, 1);
+      g_assert_cmpuint (lc_http_server_get_connection_count (f->http.server), ==, 1);
     }
 
   /* Plain HTTP on the TLS port gets nowhere; a silent client times out. */
-  plain = raw_connect (f->port);
-  raw_queue_str (plain, "GET /scheme HTTP/1.1\r\nHost: t\r\n\r\n");
-  g_assert_true (raw_pump (plain, raw_is_closed, 5000));
+  plain = lc_test_raw_connect (f->http.port);
+  lc_test_raw_queue_str (plain, "GET /scheme HTTP/1.1\r\nHost: t\r\n\r\n");
+  g_assert_true (lc_test_raw_pump (plain, lc_test_raw_is_closed, 5000));
   g_assert_null (strstr (plain->in->str, "200 OK"));
-  silent = raw_connect (f->port);
-  g_assert_true (raw_pump (silent, raw_is_closed, 5000));
+  silent = lc_test_raw_connect (f->http.port);
+  g_assert_true (lc_test_raw_pump (silent, lc_test_raw_is_closed, 5000));
 }
 
 /* Run in a subprocess that ends with _exit(): once glib-networking's GnuTLS
@@ -1211,7 +876,7 @@ test_tls_subprocess (gconstpointer data)
       return;
     }
   tls_setup (&fixture, data);
-  if (fixture.server != NULL)
+  if (fixture.http.server != NULL)
     {
       test_tls (&fixture, data);
       fixture_teardown (&fixture, data);
@@ -1224,12 +889,13 @@ test_tls_subprocess (gconstpointer data)
 static void
 test_request_log (Fixture *f, gconstpointer data)
 {
-  g_autoptr (Result) ok = HTTP (f, "GET", "/hello?token=s3cret&x=1");
-  g_autoptr (Result) bad = HTTP (f, "GET", "/api/items/7?password=hunter2");
+  g_autoptr (LcTestHttpResult) ok = LC_TEST_HTTP (&f->http, "GET", "/hello?token=s3cret&x=1");
+  g_autoptr (LcTestHttpResult) bad
+      = LC_TEST_HTTP (&f->http, "GET", "/api/items/7?password=hunter2");
   const char *line;
 
-  g_assert_cmpuint (status_of (ok), ==, 200);
-  g_assert_cmpuint (status_of (bad), ==, 400);
+  g_assert_cmpuint (lc_test_http_status (ok), ==, 200);
+  g_assert_cmpuint (lc_test_http_status (bad), ==, 400);
   g_assert_cmpuint (f->capture->lines->len, ==, 2);
 
   line = g_ptr_array_index (f->capture->lines, 0);
@@ -1258,9 +924,9 @@ quiet_setup (Fixture *f, gconstpointer data)
 static void
 test_request_log_off (Fixture *f, gconstpointer data)
 {
-  g_autoptr (Result) ok = HTTP (f, "GET", "/hello");
+  g_autoptr (LcTestHttpResult) ok = LC_TEST_HTTP (&f->http, "GET", "/hello");
 
-  g_assert_cmpuint (status_of (ok), ==, 200);
+  g_assert_cmpuint (lc_test_http_status (ok), ==, 200);
   g_assert_cmpuint (f->capture->lines->len, ==, 0);
 }
 

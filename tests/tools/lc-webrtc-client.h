@@ -35,6 +35,7 @@ typedef struct
   guint keyframe_interval;  /* publisher: frames between keyframes, 0 = only on request (like Chromium) */
   gboolean no_audio;        /* publisher: video only */
   gboolean no_video;        /* publisher: audio only */
+  gboolean no_decode;       /* viewer: count depayloaded frames, do not decode (benchmarks) */
 } LcWebrtcClientOptions;
 
 LcWebrtcClient *lc_webrtc_client_new (const LcWebrtcClientOptions *options);

@@ -9,37 +9,7 @@
 
 #include <gst/gst.h>
 
-/* GLib's quark table is allocated by GLib's library constructor and, by design,
- * dropped (never freed) when it grows past 2,048 quarks, which gst_init does.
- * Debian's GLib has no frame pointers, so the fast unwinder records only
- * malloc <- g_malloc for it and no suppression could tell it from a real leak.
- * This test therefore asks for full unwinding and suppresses exactly the
- * allocations made by library constructors (one-time by nature). */
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define LC_TEST_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define LC_TEST_ASAN 1
-#endif
-
-#ifdef LC_TEST_ASAN
-const char *__asan_default_options (void);
-const char *__lsan_default_suppressions (void);
-
-__attribute__ ((used, visibility ("default"))) const char *
-__asan_default_options (void)
-{
-  return "fast_unwind_on_malloc=0";
-}
-
-__attribute__ ((used, visibility ("default"))) const char *
-__lsan_default_suppressions (void)
-{
-  return "leak:_dl_init\n";
-}
-#endif
+#include "lc-test-fs.h"
 
 /* A fresh temporary directory, removed (with everything in it) at the end. */
 typedef struct
@@ -50,36 +20,13 @@ typedef struct
 static void
 tmp_setup (TmpDir *fx, gconstpointer data)
 {
-  g_autoptr (GError) error = NULL;
-
-  fx->root = g_dir_make_tmp ("lc-media-XXXXXX", &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (fx->root);
-}
-
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          remove_tree (child);
-        }
-      g_assert_cmpint (g_rmdir (path), ==, 0);
-    }
-  else
-    g_assert_cmpint (g_unlink (path), ==, 0);
+  fx->root = lc_test_fs_make_tmp_dir ("lc-media-XXXXXX");
 }
 
 static void
 tmp_teardown (TmpDir *fx, gconstpointer data)
 {
-  remove_tree (fx->root);
+  lc_test_fs_assert_remove_tree (fx->root);
   g_free (fx->root);
 }
 

@@ -7,6 +7,7 @@
 
 #include "common/lc-error.h"
 #include "common/lc-path.h"
+#include "lc-test-fs.h"
 
 static void
 assert_sanitized (const char *url_path, const char *expected)
@@ -175,12 +176,10 @@ make_symlink (const char *target, const char *dir, const char *name)
 static void
 root_setup (RootFixture *fx, gconstpointer data)
 {
-  g_autoptr (GError) error = NULL;
   g_autofree char *css = NULL;
   g_autofree char *file = NULL;
 
-  fx->base = g_dir_make_tmp ("lc-path-XXXXXX", &error);
-  g_assert_no_error (error);
+  fx->base = lc_test_fs_make_tmp_dir ("lc-path-XXXXXX");
   fx->root = g_build_filename (fx->base, "web", NULL);
   fx->outside = g_build_filename (fx->base, "web2", NULL);
   css = g_build_filename (fx->root, "css", NULL);
@@ -209,29 +208,9 @@ root_setup (RootFixture *fx, gconstpointer data)
 }
 
 static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      g_assert_cmpint (g_rmdir (path), ==, 0);
-    }
-  else
-    g_assert_cmpint (g_unlink (path), ==, 0);
-}
-
-static void
 root_teardown (RootFixture *fx, gconstpointer data)
 {
-  remove_tree (fx->base);
+  lc_test_fs_assert_remove_tree (fx->base);
   g_free (fx->base);
   g_free (fx->root);
   g_free (fx->outside);

@@ -1,10 +1,13 @@
 // schedule.js — the public schedule: filters (district, school, subject,
 // grade, date), lessons grouped by day in the browser's time zone, status
-// badges, and "load more" through the API's next_cursor.
+// badges, "load more" through the API's next_cursor; each card links to the
+// watch page, and to the studio for staff who may broadcast the lesson.
 
 import { api, apiListAll, errorMessage } from './api.js';
 import { $, clear, fillSelect, h } from './dom.js';
 import { formatDay, formatDateTime, formatTime, onLangChange, t, timeZoneName } from './i18n.js';
+import { canBroadcast, statusBadge, studioHref, teacherLabel, watchHref } from './lesson.js';
+import { getAccount } from './session.js';
 import { toRfc3339 } from './time.js';
 
 // Without a date filter the list starts this long ago, so lessons that are
@@ -12,7 +15,6 @@ import { toRfc3339 } from './time.js';
 const LOOKBACK_MS = 12 * 60 * 60 * 1000;
 // Pages fetched in a row when a page holds only lessons that are already over.
 const MAX_EMPTY_PAGES = 5;
-const STATUSES = ['scheduled', 'live', 'ended', 'cancelled'];
 
 const state = {
   districts: [],
@@ -112,25 +114,6 @@ function dayHeading(date) {
   return formatted.charAt(0).toUpperCase() + formatted.slice(1);
 }
 
-export function teacherLabel(lesson) {
-  const teacher = lesson.teacher || {};
-  if (teacher.name_public && teacher.name) return teacher.name;
-  return t('lesson.teacherOf', { school: lesson.school?.short_name || lesson.school?.name || '' });
-}
-
-function watchHref(lesson) {
-  const url = typeof lesson.watch_url === 'string' && lesson.watch_url.startsWith('/')
-    ? lesson.watch_url : `/watch/${encodeURIComponent(lesson.id)}`;
-  return url;
-}
-
-function statusBadge(status) {
-  const known = STATUSES.includes(status) ? status : 'scheduled';
-  return h('span', { class: `badge badge--${known}`, dataset: { status: known } },
-    known === 'live' ? h('span', { class: 'badge__dot', 'aria-hidden': 'true' }) : null,
-    t(`status.${known}`));
-}
-
 function renderLesson(lesson) {
   const starts = new Date(lesson.starts_at);
   const ends = new Date(lesson.ends_at);
@@ -159,7 +142,12 @@ function renderLesson(lesson) {
           school.district ? h('span', { class: 'lesson__district' }, ` · ${school.district}`) : null),
         h('p', { class: 'lesson__teacher' },
           h('span', { class: 'visually-hidden' }, `${t('lesson.teacher')}: `),
-          teacherLabel(lesson)))));
+          teacherLabel(lesson)),
+        canBroadcast(getAccount(), lesson) && (lesson.status === 'scheduled' || lesson.status === 'live')
+          ? h('p', { class: 'lesson__actions' },
+            h('a', { href: studioHref(lesson), class: 'button button--small lesson__studio',
+              'aria-label': t('lesson.studioLabel', { title: lesson.title }) }, t('lesson.studio')))
+          : null)));
 }
 
 function renderSubjects() {

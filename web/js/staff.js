@@ -6,6 +6,7 @@
 import { api, apiListAll, errorMessage } from './api.js';
 import { $, clear, fillSelect, h } from './dom.js';
 import { onLangChange, t } from './i18n.js';
+import { studioHref, watchHref } from './lesson.js';
 import { getAccount, onAccountChange } from './session.js';
 import { fromLocalInput, toLocalInput, toRfc3339 } from './time.js';
 
@@ -217,11 +218,11 @@ function renderCreated() {
     els.success.hidden = true;
     return;
   }
-  const href = typeof lesson.watch_url === 'string' && lesson.watch_url.startsWith('/')
-    ? lesson.watch_url : `/watch/${encodeURIComponent(lesson.id)}`;
   els.success.append(
     h('p', {}, t('create.success', { title: lesson.title })),
-    h('p', {}, h('a', { href }, t('create.open'))));
+    h('p', { class: 'notice__links' },
+      h('a', { href: watchHref(lesson), id: 'create-watch-link' }, t('create.open')),
+      h('a', { href: studioHref(lesson), id: 'create-studio-link' }, t('create.studio'))));
   els.success.hidden = false;
 }
 

@@ -1,0 +1,973 @@
+/* test-hls.c — the HLS packager (streamer/lc-hls) on a real channel fed by a
+ * synthetic H.264 + Opus publisher: playlist and segment durations (from the
+ * playlist, from the files through GStreamer, and from ffprobe), decoding of
+ * video and AAC audio, ENDLIST, a publisher gap → DISCONTINUITY, old segments
+ * removed, a broken output directory → FAILED without disturbing another
+ * consumer, VP8 → UNAVAILABLE, and the timestamp guards fed directly. */
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <gst/app/gstappsink.h>
+#include <gst/video/video.h>
+#include <string.h>
+
+#include "streamer/lc-channel.h"
+#include "streamer/lc-hls.h"
+
+#define SEGMENT 2
+#define TOLERANCE 0.5
+
+/* GLib's quark table is allocated by GLib's library constructor and dropped
+ * (never freed) when gst_init makes it grow: suppress exactly the allocations
+ * made by library constructors (one-time by nature), with full unwinding. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LC_TEST_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define LC_TEST_ASAN 1
+#endif
+
+#ifdef LC_TEST_ASAN
+const char *__asan_default_options (void);
+const char *__lsan_default_suppressions (void);
+
+__attribute__ ((used, visibility ("default"))) const char *
+__asan_default_options (void)
+{
+  return "fast_unwind_on_malloc=0";
+}
+
+__attribute__ ((used, visibility ("default"))) const char *
+__lsan_default_suppressions (void)
+{
+  return "leak:_dl_init\n";
+}
+#endif
+
+/* ---- waiting on the main context ---- */
+
+static gboolean
+on_tick (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+run_until (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  GSource *tick = g_timeout_source_new (10);
+
+  g_source_set_callback (tick, on_tick, NULL, NULL);
+  g_source_attach (tick, NULL);
+  while (!cond (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("condition not met within %u ms", timeout_ms);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_destroy (tick);
+  g_source_unref (tick);
+}
+
+static void
+drain_context (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* ---- a synthetic encoder (test double for a publisher) ---- */
+
+/* Streaming thread: one encoded buffer with its caps. */
+typedef void (*FeedFunc) (LcMediaKind kind, GstCaps *caps, GstBuffer *buffer, gpointer data);
+
+typedef struct
+{
+  GstElement *pipeline;
+  GstElement *encoder;
+  FeedFunc func;
+  gpointer data;
+  gint keyframe_requests;
+} Feeder;
+
+static GstFlowReturn
+on_feeder_sample (GstAppSink *sink, gpointer user_data)
+{
+  Feeder *feeder = user_data;
+  g_autoptr (GstSample) sample = gst_app_sink_pull_sample (sink);
+  LcMediaKind kind = g_str_equal (GST_OBJECT_NAME (sink), "v") ? LC_MEDIA_VIDEO : LC_MEDIA_AUDIO;
+
+  if (sample != NULL)
+    feeder->func (kind, gst_sample_get_caps (sample), gst_sample_get_buffer (sample),
+                  feeder->data);
+  return GST_FLOW_OK;
+}
+
+static Feeder *
+feeder_new (FeedFunc func, gpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  Feeder *feeder = g_new0 (Feeder, 1);
+  GstAppSinkCallbacks callbacks = { .new_sample = on_feeder_sample };
+
+  feeder->func = func;
+  feeder->data = data;
+  feeder->pipeline = gst_parse_launch (
+      "videotestsrc is-live=true pattern=ball "
+      "! video/x-raw,width=320,height=180,framerate=25/1 "
+      "! x264enc name=enc tune=zerolatency speed-preset=ultrafast key-int-max=1000 bitrate=300 "
+      "! h264parse config-interval=-1 ! video/x-h264,stream-format=byte-stream,alignment=au "
+      "! appsink name=v sync=false "
+      "audiotestsrc is-live=true wave=sine freq=440 ! audio/x-raw,rate=48000,channels=2 "
+      "! opusenc ! appsink name=a sync=false",
+      &error);
+  g_assert_no_error (error);
+  feeder->encoder = gst_bin_get_by_name (GST_BIN (feeder->pipeline), "enc");
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr (GstElement) sink = gst_bin_get_by_name (GST_BIN (feeder->pipeline),
+                                                         i == 0 ? "v" : "a");
+      gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, feeder, NULL);
+    }
+  return feeder;
+}
+
+static void
+feeder_request_keyframe (gpointer user_data)
+{
+  Feeder *feeder = user_data;
+  g_autoptr (GstPad) pad = gst_element_get_static_pad (feeder->encoder, "src");
+
+  g_atomic_int_inc (&feeder->keyframe_requests);
+  gst_pad_send_event (pad, gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
+                                                                        TRUE, 0));
+}
+
+static void
+feeder_start (Feeder *feeder)
+{
+  g_assert_cmpint (gst_element_set_state (feeder->pipeline, GST_STATE_PLAYING), !=,
+                   GST_STATE_CHANGE_FAILURE);
+}
+
+static void
+feeder_free (Feeder *feeder)
+{
+  gst_element_set_state (feeder->pipeline, GST_STATE_NULL);
+  gst_object_unref (feeder->encoder);
+  gst_object_unref (feeder->pipeline);
+  g_free (feeder);
+}
+
+/* A publisher on a channel: the feeder's buffers go to lc_channel_push. */
+typedef struct
+{
+  LcChannel *channel;
+  Feeder *feeder;
+} Publisher;
+
+static void
+feed_channel (LcMediaKind kind, GstCaps *caps, GstBuffer *buffer, gpointer data)
+{
+  Publisher *publisher = data;
+
+  lc_channel_set_caps (publisher->channel, kind, caps);
+  lc_channel_push (publisher->channel, kind, buffer);
+}
+
+static Publisher *
+publisher_start (LcChannel *channel)
+{
+  g_autoptr (GError) error = NULL;
+  Publisher *publisher = g_new0 (Publisher, 1);
+
+  publisher->channel = g_object_ref (channel);
+  publisher->feeder = feeder_new (feed_channel, publisher);
+  g_assert_true (lc_channel_attach_publisher (channel, publisher, feeder_request_keyframe,
+                                              publisher->feeder, &error));
+  g_assert_no_error (error);
+  feeder_start (publisher->feeder);
+  return publisher;
+}
+
+/* Stop producing and detach: a publisher drop. */
+static void
+publisher_stop (Publisher *publisher)
+{
+  gst_element_set_state (publisher->feeder->pipeline, GST_STATE_NULL);
+  lc_channel_detach_publisher (publisher->channel, publisher);
+  feeder_free (publisher->feeder);
+  g_object_unref (publisher->channel);
+  g_free (publisher);
+}
+
+/* ---- a second consumer that only counts ---- */
+
+#define TEST_TYPE_COUNTER (test_counter_get_type ())
+G_DECLARE_FINAL_TYPE (TestCounter, test_counter, TEST, COUNTER, GObject)
+
+struct _TestCounter
+{
+  GObject parent_instance;
+  gint pushes;
+  gboolean finished;
+};
+
+static gboolean
+counter_push (LcConsumer *consumer, LcMediaKind kind, GstBuffer *buffer)
+{
+  g_atomic_int_inc (&TEST_COUNTER (consumer)->pushes);
+  return TRUE;
+}
+
+static void
+counter_finish (LcConsumer *consumer)
+{
+  TEST_COUNTER (consumer)->finished = TRUE;
+}
+
+static const char *
+counter_get_name (LcConsumer *consumer)
+{
+  return "counter";
+}
+
+static void
+test_counter_consumer_init (LcConsumerInterface *iface)
+{
+  iface->push = counter_push;
+  iface->finish = counter_finish;
+  iface->get_name = counter_get_name;
+}
+
+G_DEFINE_TYPE_WITH_CODE (TestCounter, test_counter, G_TYPE_OBJECT,
+                         G_IMPLEMENT_INTERFACE (LC_TYPE_CONSUMER, test_counter_consumer_init))
+
+static void
+test_counter_class_init (TestCounterClass *klass)
+{
+}
+
+static void
+test_counter_init (TestCounter *self)
+{
+}
+
+/* ---- the playlist as a client reads it ---- */
+
+typedef struct
+{
+  char *text;
+  guint64 media_sequence;
+  guint target_duration;
+  GPtrArray *uris;       /* char * */
+  GArray *durations;     /* double */
+  GArray *discontinuous; /* gboolean: the segment follows EXT-X-DISCONTINUITY */
+  gboolean ended;
+} Playlist;
+
+static void
+playlist_free (Playlist *playlist)
+{
+  if (playlist == NULL)
+    return;
+  g_free (playlist->text);
+  g_ptr_array_unref (playlist->uris);
+  g_array_unref (playlist->durations);
+  g_array_unref (playlist->discontinuous);
+  g_free (playlist);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Playlist, playlist_free)
+
+/* Parse (asserting validity) the playlist in dir; NULL when there is none. */
+static Playlist *
+playlist_read (const char *dir)
+{
+  g_autofree char *path = g_build_filename (dir, "index.m3u8", NULL);
+  g_autofree char *text = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return NULL;
+
+  Playlist *playlist = g_new0 (Playlist, 1);
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  gboolean pending_discontinuity = FALSE;
+  gboolean have_target = FALSE;
+
+  playlist->text = g_steal_pointer (&text);
+  playlist->uris = g_ptr_array_new_with_free_func (g_free);
+  playlist->durations = g_array_new (FALSE, FALSE, sizeof (double));
+  playlist->discontinuous = g_array_new (FALSE, FALSE, sizeof (gboolean));
+
+  g_assert_cmpstr (lines[0], ==, "#EXTM3U");
+  g_assert_true (g_str_has_suffix (playlist->text, "\n"));
+  for (guint i = 1; lines[i] != NULL && lines[i][0] != '\0'; i++)
+    {
+      const char *line = lines[i];
+
+      g_assert_false (playlist->ended); /* nothing after ENDLIST */
+      if (g_str_has_prefix (line, "#EXT-X-TARGETDURATION:"))
+        {
+          playlist->target_duration = (guint) g_ascii_strtoull (strchr (line, ':') + 1, NULL, 10);
+          have_target = TRUE;
+        }
+      else if (g_str_has_prefix (line, "#EXT-X-MEDIA-SEQUENCE:"))
+        playlist->media_sequence = g_ascii_strtoull (strchr (line, ':') + 1, NULL, 10);
+      else if (g_str_equal (line, "#EXT-X-DISCONTINUITY"))
+        pending_discontinuity = TRUE;
+      else if (g_str_equal (line, "#EXT-X-ENDLIST"))
+        playlist->ended = TRUE;
+      else if (g_str_has_prefix (line, "#EXTINF:"))
+        {
+          char *end = NULL;
+          double duration = g_ascii_strtod (line + strlen ("#EXTINF:"), &end);
+
+          g_assert_cmpint (*end, ==, ',');
+          g_assert_nonnull (lines[i + 1]);
+          g_assert_true (g_regex_match_simple ("^seg-[0-9]+\\.ts$", lines[i + 1], 0, 0));
+          g_ptr_array_add (playlist->uris, g_strdup (lines[i + 1]));
+          g_array_append_val (playlist->durations, duration);
+          g_array_append_val (playlist->discontinuous, pending_discontinuity);
+          pending_discontinuity = FALSE;
+          i++;
+        }
+      else
+        g_assert_true (g_str_has_prefix (line, "#EXT-X-"));
+    }
+  g_assert_true (have_target);
+  g_assert_false (pending_discontinuity);
+  /* Segment n is seg-n.ts: numbering follows the media sequence. */
+  for (guint i = 0; i < playlist->uris->len; i++)
+    {
+      g_autofree char *expected = g_strdup_printf ("seg-%" G_GUINT64_FORMAT ".ts",
+                                                   playlist->media_sequence + i);
+      g_assert_cmpstr (g_ptr_array_index (playlist->uris, i), ==, expected);
+      g_assert_cmpfloat (g_array_index (playlist->durations, double, i), <=,
+                         playlist->target_duration + 0.5);
+    }
+  return playlist;
+}
+
+static double
+playlist_duration (Playlist *playlist, guint i)
+{
+  return g_array_index (playlist->durations, double, i);
+}
+
+/* ---- segment files ---- */
+
+typedef struct
+{
+  guint video_frames;   /* decoded */
+  guint audio_buffers;  /* decoded */
+  GstClockTime video_first, video_last, audio_first, audio_last;
+  GMutex lock;
+} Probe;
+
+static GstPadProbeReturn
+on_decoded (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  Probe *probe = user_data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  gboolean video = g_str_has_prefix (GST_OBJECT_NAME (GST_OBJECT_PARENT (pad)), "vsink");
+  GstClockTime pts = GST_BUFFER_PTS (buffer);
+
+  g_mutex_lock (&probe->lock);
+  if (video)
+    {
+      probe->video_frames++;
+      if (!GST_CLOCK_TIME_IS_VALID (probe->video_first))
+        probe->video_first = pts;
+      probe->video_last = pts;
+    }
+  else
+    {
+      probe->audio_buffers++;
+      if (!GST_CLOCK_TIME_IS_VALID (probe->audio_first))
+        probe->audio_first = pts;
+      if (GST_BUFFER_DURATION_IS_VALID (buffer))
+        pts += GST_BUFFER_DURATION (buffer);
+      probe->audio_last = pts;
+    }
+  g_mutex_unlock (&probe->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+on_tsdemux_pad_added (GstElement *demux, GstPad *pad, gpointer user_data)
+{
+  GstBin *bin = GST_BIN (user_data);
+  g_autoptr (GstCaps) caps = gst_pad_get_current_caps (pad);
+  const char *name = gst_structure_get_name (gst_caps_get_structure (caps, 0));
+  g_autoptr (GError) error = NULL;
+  const char *description;
+
+  if (g_str_equal (name, "video/x-h264"))
+    description = "queue ! h264parse ! avdec_h264 ! fakesink name=vsink sync=false";
+  else if (g_str_equal (name, "audio/mpeg"))
+    description = "queue ! aacparse ! avdec_aac ! fakesink name=asink sync=false";
+  else
+    return;
+
+  GstElement *branch = gst_parse_bin_from_description (description, TRUE, &error);
+  g_assert_no_error (error);
+  gst_bin_add (bin, branch);
+  g_autoptr (GstPad) sinkpad = gst_element_get_static_pad (branch, "sink");
+  g_assert_cmpint (gst_pad_link (pad, sinkpad), ==, GST_PAD_LINK_OK);
+
+  g_autoptr (GstElement) sink
+      = gst_bin_get_by_name (GST_BIN (branch), g_str_equal (name, "video/x-h264") ? "vsink"
+                                                                                   : "asink");
+  g_autoptr (GstPad) sink_pad = gst_element_get_static_pad (sink, "sink");
+  gst_pad_add_probe (sink_pad, GST_PAD_PROBE_TYPE_BUFFER, on_decoded,
+                     g_object_get_data (G_OBJECT (bin), "probe"), NULL);
+  gst_element_sync_state_with_parent (branch);
+}
+
+/* Decode a whole segment (H.264 with avdec_h264, AAC with avdec_aac) and
+ * measure it. Blocks the test thread (not the packager: its pipeline has
+ * its own threads, its bus messages wait for the next iteration). */
+static void
+probe_segment (const char *path, Probe *probe)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *description
+      = g_strdup_printf ("filesrc location=\"%s\" ! tsdemux name=demux", path);
+  g_autoptr (GstElement) pipeline = gst_parse_launch (description, &error);
+  g_assert_no_error (error);
+  g_autoptr (GstElement) demux = gst_bin_get_by_name (GST_BIN (pipeline), "demux");
+  g_autoptr (GstBus) bus = gst_pipeline_get_bus (GST_PIPELINE (pipeline));
+
+  memset (probe, 0, sizeof *probe);
+  g_mutex_init (&probe->lock);
+  probe->video_first = probe->video_last = GST_CLOCK_TIME_NONE;
+  probe->audio_first = probe->audio_last = GST_CLOCK_TIME_NONE;
+  g_object_set_data (G_OBJECT (pipeline), "probe", probe);
+  g_signal_connect (demux, "pad-added", G_CALLBACK (on_tsdemux_pad_added), pipeline);
+
+  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
+                   GST_STATE_CHANGE_FAILURE);
+  g_autoptr (GstMessage) message = gst_bus_timed_pop_filtered (
+      bus, 10 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  g_assert_nonnull (message);
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR)
+    {
+      g_autoptr (GError) decode_error = NULL;
+      gst_message_parse_error (message, &decode_error, NULL);
+      g_error ("decoding %s failed: %s", path, decode_error->message);
+    }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  g_mutex_clear (&probe->lock);
+}
+
+/* Video duration of a decoded segment: first to last frame plus one frame. */
+static double
+probe_video_duration (const Probe *probe)
+{
+  g_assert_cmpuint (probe->video_frames, >=, 2);
+  double span = (double) (probe->video_last - probe->video_first) / GST_SECOND;
+  return span + span / (probe->video_frames - 1);
+}
+
+/* ffprobe's view of a segment's duration. Fails the test when ffprobe is
+ * missing: it is a test dependency (ffmpeg). */
+static double
+ffprobe_duration (const char *path)
+{
+  g_autofree char *ffprobe = g_find_program_in_path ("ffprobe");
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr (GError) error = NULL;
+  int status = 0;
+
+  if (ffprobe == NULL)
+    g_error ("ffprobe is missing: install ffmpeg (a test dependency)");
+  const char *argv[] = { ffprobe, "-v", "error", "-show_entries", "format=duration",
+                         "-of", "default=noprint_wrappers=1:nokey=1", path, NULL };
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                               &err, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_assert_cmpstr (err, ==, "");
+  char *end = NULL;
+  double duration = g_ascii_strtod (out, &end);
+  g_assert_true (end != out);
+  return duration;
+}
+
+/* ---- fixture ---- */
+
+typedef struct
+{
+  char *root;
+  char *dir; /* root/hls */
+  LcChannel *channel;
+  LcHlsPackager *hls;
+  GArray *states; /* int, from "state-changed" */
+} Fixture;
+
+static void
+on_state_changed (LcHlsPackager *hls, int state, gpointer user_data)
+{
+  Fixture *fx = user_data;
+
+  g_assert_true (g_main_context_is_owner (g_main_context_default ()));
+  g_array_append_val (fx->states, state);
+}
+
+static void
+fixture_setup (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  fx->root = g_dir_make_tmp ("lc-hls-XXXXXX", &error);
+  g_assert_no_error (error);
+  fx->dir = g_build_filename (fx->root, "hls", NULL);
+  fx->channel = lc_channel_new ("lesson-hls");
+  fx->states = g_array_new (FALSE, FALSE, sizeof (int));
+}
+
+static void
+remove_tree (const char *path)
+{
+  GStatBuf st;
+
+  if (g_lstat (path, &st) != 0)
+    return;
+  if (S_ISDIR (st.st_mode))
+    {
+      g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+      const char *name;
+
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+          remove_tree (child);
+        }
+      g_assert_cmpint (g_rmdir (path), ==, 0);
+    }
+  else
+    g_assert_cmpint (g_unlink (path), ==, 0);
+}
+
+static void
+fixture_teardown (Fixture *fx, gconstpointer data)
+{
+  lc_channel_finish (fx->channel);
+  drain_context ();
+  if (fx->hls != NULL)
+    g_assert_finalize_object (fx->hls);
+  g_assert_finalize_object (fx->channel);
+  drain_context ();
+  remove_tree (fx->root);
+  g_free (fx->root);
+  g_free (fx->dir);
+  g_array_unref (fx->states);
+}
+
+static void
+start_packager (Fixture *fx, guint segment_duration, guint window)
+{
+  g_autoptr (GError) error = NULL;
+
+  fx->hls = lc_hls_packager_new (fx->channel, fx->dir, segment_duration, window);
+  g_signal_connect (fx->hls, "state-changed", G_CALLBACK (on_state_changed), fx);
+  g_assert_true (lc_hls_packager_start (fx->hls, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (lc_hls_packager_get_state (fx->hls), ==, LC_HLS_WAITING);
+  g_assert_cmpstr (lc_hls_packager_get_dir (fx->hls), ==, fx->dir);
+  g_assert_true (g_file_test (fx->dir, G_FILE_TEST_IS_DIR));
+}
+
+typedef struct
+{
+  Fixture *fx;
+  guint segments;     /* at least this many in the playlist… */
+  guint64 last_index; /* …or the newest is at least seg-<last_index> */
+} SegmentWait;
+
+static gboolean
+have_segments (gpointer data)
+{
+  SegmentWait *wait = data;
+  g_autoptr (Playlist) playlist = playlist_read (wait->fx->dir);
+
+  if (playlist == NULL)
+    return FALSE;
+  return playlist->uris->len >= wait->segments
+         && playlist->media_sequence + playlist->uris->len >= wait->last_index + 1;
+}
+
+static void
+wait_segments (Fixture *fx, guint segments, guint64 last_index, guint timeout_ms)
+{
+  SegmentWait wait = { fx, segments, last_index };
+
+  run_until (have_segments, &wait, timeout_ms);
+}
+
+static gboolean
+is_ended_or_failed (gpointer data)
+{
+  Fixture *fx = data;
+  LcHlsState state = lc_hls_packager_get_state (fx->hls);
+
+  return state == LC_HLS_ENDED || state == LC_HLS_FAILED;
+}
+
+static gboolean
+is_failed (gpointer data)
+{
+  return lc_hls_packager_get_state (((Fixture *) data)->hls) == LC_HLS_FAILED;
+}
+
+static gboolean
+is_unavailable (gpointer data)
+{
+  return lc_hls_packager_get_state (((Fixture *) data)->hls) == LC_HLS_UNAVAILABLE;
+}
+
+static char *
+segment_path (Fixture *fx, const char *uri)
+{
+  return g_build_filename (fx->dir, uri, NULL);
+}
+
+/* Every segment of the playlist: 2 s ± 0.5 in the playlist, in the file
+ * (decoded) and for ffprobe; both video and audio decode. skip_last: the
+ * final segment of an ended lesson may be short. */
+static void
+check_segments (Fixture *fx, Playlist *playlist, gboolean skip_last)
+{
+  guint n = playlist->uris->len - (skip_last ? 1 : 0);
+
+  for (guint i = 0; i < n; i++)
+    {
+      const char *uri = g_ptr_array_index (playlist->uris, i);
+      g_autofree char *path = segment_path (fx, uri);
+      double listed = playlist_duration (playlist, i);
+      Probe probe;
+
+      probe_segment (path, &probe);
+      double decoded = probe_video_duration (&probe);
+      double ffprobe = ffprobe_duration (path);
+      g_test_message ("%s: playlist %.3f s, decoded %.3f s (%u frames, %u audio buffers), "
+                      "ffprobe %.3f s",
+                      uri, listed, decoded, probe.video_frames, probe.audio_buffers, ffprobe);
+      g_assert_cmpfloat_with_epsilon (listed, SEGMENT, TOLERANCE);
+      g_assert_cmpfloat_with_epsilon (decoded, SEGMENT, TOLERANCE);
+      g_assert_cmpfloat_with_epsilon (ffprobe, SEGMENT, TOLERANCE);
+      /* The file and the playlist agree to a frame or two. */
+      g_assert_cmpfloat_with_epsilon (decoded, listed, 0.1);
+      g_assert_cmpuint (probe.audio_buffers, >, 0);
+      double audio = (double) (probe.audio_last - probe.audio_first) / GST_SECOND;
+      g_assert_cmpfloat_with_epsilon (audio, listed, TOLERANCE);
+    }
+}
+
+/* ---- tests ---- */
+
+static void
+test_segments (Fixture *fx, gconstpointer data)
+{
+  start_packager (fx, SEGMENT, 6);
+  g_assert_false (g_file_test (fx->dir, G_FILE_TEST_EXISTS) && playlist_read (fx->dir) != NULL);
+
+  Publisher *publisher = publisher_start (fx->channel);
+  wait_segments (fx, 4, 0, 20000);
+  g_assert_cmpint (lc_hls_packager_get_state (fx->hls), ==, LC_HLS_LIVE);
+
+  {
+    g_autoptr (Playlist) live = playlist_read (fx->dir);
+    g_assert_false (live->ended);
+    g_assert_cmpuint (live->target_duration, ==, SEGMENT);
+    g_assert_cmpuint (live->media_sequence, ==, 0);
+    g_assert_null (strstr (live->text, "#EXT-X-DISCONTINUITY"));
+    check_segments (fx, live, FALSE);
+    /* No half-written segment is ever visible under its final name. */
+    for (guint i = 0; i < live->uris->len; i++)
+      {
+        g_autofree char *tmp = g_strdup_printf ("%s/%s.tmp", fx->dir,
+                                                (char *) g_ptr_array_index (live->uris, i));
+        g_assert_false (g_file_test (tmp, G_FILE_TEST_EXISTS));
+      }
+  }
+
+  /* The end of the lesson: the last segment is closed, ENDLIST written,
+   * asynchronously (finish returns at once). */
+  gint64 before = g_get_monotonic_time ();
+  lc_channel_finish (fx->channel);
+  g_assert_cmpint (g_get_monotonic_time () - before, <, 100 * 1000);
+  run_until (is_ended_or_failed, fx, 10000);
+  g_assert_cmpint (lc_hls_packager_get_state (fx->hls), ==, LC_HLS_ENDED);
+  publisher_stop (publisher);
+
+  g_autoptr (Playlist) ended = playlist_read (fx->dir);
+  g_assert_true (ended->ended);
+  g_assert_cmpuint (ended->uris->len, >=, 5);
+  check_segments (fx, ended, TRUE);
+  for (guint i = 0; i < ended->uris->len; i++)
+    {
+      g_autofree char *path = segment_path (fx, g_ptr_array_index (ended->uris, i));
+      g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+    }
+  /* No temporary files left behind. */
+  g_autoptr (GDir) dir = g_dir_open (fx->dir, 0, NULL);
+  const char *name;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    g_assert_true (g_regex_match_simple ("^(index\\.m3u8|seg-[0-9]+\\.ts)$", name, 0, 0));
+
+  /* waiting → live → ended, each once, on the main context. */
+  g_assert_cmpuint (fx->states->len, ==, 2);
+  g_assert_cmpint (g_array_index (fx->states, int, 0), ==, LC_HLS_LIVE);
+  g_assert_cmpint (g_array_index (fx->states, int, 1), ==, LC_HLS_ENDED);
+  g_assert_null (lc_hls_packager_get_error (fx->hls));
+}
+
+/* Old segments leave the window, then the disk (after window + 1 more). */
+static void
+test_window (Fixture *fx, gconstpointer data)
+{
+  guint window = 3;
+
+  start_packager (fx, 1, window);
+  Publisher *publisher = publisher_start (fx->channel);
+  /* seg-0 slides out when seg-3 arrives and is deleted when seg-7 does. */
+  wait_segments (fx, window, 8, 30000);
+
+  g_autoptr (Playlist) playlist = playlist_read (fx->dir);
+  g_assert_cmpuint (playlist->uris->len, ==, window);
+  g_assert_cmpuint (playlist->media_sequence, >=, 6);
+  for (guint64 n = 0; n < playlist->media_sequence + window; n++)
+    {
+      g_autofree char *name = g_strdup_printf ("seg-%" G_GUINT64_FORMAT ".ts", n);
+      g_autofree char *path = segment_path (fx, name);
+      gboolean kept = n + window + 1 >= playlist->media_sequence;
+
+      g_assert_cmpint (g_file_test (path, G_FILE_TEST_EXISTS), ==, kept);
+    }
+  /* 1 s segments: the keyframe rate limit let every request through. */
+  for (guint i = 0; i < playlist->uris->len; i++)
+    g_assert_cmpfloat_with_epsilon (playlist_duration (playlist, i), 1.0, TOLERANCE);
+  publisher_stop (publisher);
+}
+
+/* A publisher drop closes the current segment; the reconnection starts a
+ * new one with EXT-X-DISCONTINUITY; the whole keeps playing. */
+static void
+test_discontinuity (Fixture *fx, gconstpointer data)
+{
+  start_packager (fx, SEGMENT, 10);
+  Publisher *first = publisher_start (fx->channel);
+  wait_segments (fx, 2, 0, 20000);
+  publisher_stop (first);
+
+  /* The gap closes the segment in progress without waiting for a keyframe. */
+  g_autoptr (Playlist) at_gap = playlist_read (fx->dir);
+  wait_segments (fx, at_gap->uris->len + 1, 0, 10000);
+  g_autoptr (Playlist) closed = playlist_read (fx->dir);
+  guint before_gap = closed->uris->len;
+  g_assert_cmpint (lc_hls_packager_get_state (fx->hls), ==, LC_HLS_LIVE);
+
+  Publisher *second = publisher_start (fx->channel);
+  wait_segments (fx, before_gap + 2, 0, 20000);
+  g_autoptr (Playlist) playlist = playlist_read (fx->dir);
+  publisher_stop (second);
+
+  for (guint i = 0; i < playlist->uris->len; i++)
+    g_assert_cmpint (g_array_index (playlist->discontinuous, gboolean, i), ==, i == before_gap);
+  /* The segments after the gap are 2 s ± 0.5 and decode. */
+  Probe probe;
+  g_autofree char *after = segment_path (fx, g_ptr_array_index (playlist->uris, before_gap));
+  probe_segment (after, &probe);
+  g_assert_cmpuint (probe.video_frames, >, 10);
+  g_assert_cmpuint (probe.audio_buffers, >, 10);
+  g_assert_cmpfloat_with_epsilon (playlist_duration (playlist, before_gap), SEGMENT, TOLERANCE);
+
+  lc_channel_finish (fx->channel);
+  run_until (is_ended_or_failed, fx, 10000);
+  g_assert_cmpint (lc_hls_packager_get_state (fx->hls), ==, LC_HLS_ENDED);
+  g_autoptr (Playlist) ended = playlist_read (fx->dir);
+  g_assert_true (ended->ended);
+  g_assert_cmpuint (ended->uris->len, ==, playlist->uris->len);
+}
+
+typedef struct
+{
+  TestCounter *counter;
+  gint at_least;
+} CountWait;
+
+static gboolean
+counter_reached (gpointer data)
+{
+  CountWait *wait = data;
+
+  return g_atomic_int_get (&wait->counter->pushes) >= wait->at_least;
+}
+
+static gboolean
+only_one_consumer (gpointer data)
+{
+  return lc_channel_get_consumer_count (data) == 1;
+}
+
+static void
+on_consumer_failed (LcChannel *channel, LcConsumer *consumer, gpointer user_data)
+{
+  LcConsumer **failed = user_data;
+
+  *failed = consumer;
+}
+
+/* The output directory disappears (a file takes its place): the packager
+ * fails with a reason, the channel drops it, another consumer and the
+ * publisher go on. */
+static void
+test_broken_dir (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (TestCounter) counter = g_object_new (TEST_TYPE_COUNTER, NULL);
+  LcConsumer *failed = NULL;
+
+  g_signal_connect (fx->channel, "consumer-failed", G_CALLBACK (on_consumer_failed), &failed);
+  start_packager (fx, SEGMENT, 6);
+  lc_channel_add_consumer (fx->channel, LC_CONSUMER (counter));
+  Publisher *publisher = publisher_start (fx->channel);
+  wait_segments (fx, 1, 0, 20000);
+
+  remove_tree (fx->dir);
+  g_assert_true (g_file_set_contents (fx->dir, "not a directory", -1, NULL));
+  run_until (is_failed, fx, 15000);
+  g_test_message ("failed: %s", lc_hls_packager_get_error (fx->hls));
+  g_assert_nonnull (lc_hls_packager_get_error (fx->hls));
+  g_assert_cmpstr (lc_hls_packager_get_error (fx->hls), !=, "");
+
+  /* The channel removes it (its push returned FALSE)... */
+  run_until (only_one_consumer, fx->channel, 5000);
+  /* ...and the other consumer keeps receiving media. */
+  CountWait wait = { counter, g_atomic_int_get (&counter->pushes) + 100 };
+  run_until (counter_reached, &wait, 10000);
+  g_assert_true (failed == LC_CONSUMER (fx->hls));
+  g_assert_cmpuint (lc_channel_get_consumer_count (fx->channel), ==, 1);
+  g_assert_true (lc_channel_has_publisher (fx->channel));
+  publisher_stop (publisher);
+
+  lc_channel_finish (fx->channel);
+  g_assert_true (counter->finished);
+  g_assert_cmpint (lc_hls_packager_get_state (fx->hls), ==, LC_HLS_FAILED);
+}
+
+/* VP8 cannot go into HLS without a transcode: UNAVAILABLE with a reason,
+ * nothing written, and the packager stays harmless in the channel. */
+static void
+test_vp8 (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstCaps) caps = gst_caps_new_empty_simple ("video/x-vp8");
+  g_autoptr (GstBuffer) frame = gst_buffer_new_memdup ("\x10\x02\x00\x9d\x01\x2a", 6);
+  int publisher = 0;
+
+  start_packager (fx, SEGMENT, 6);
+  g_assert_true (lc_channel_attach_publisher (fx->channel, &publisher, NULL, NULL, &error));
+  g_assert_no_error (error);
+  GST_BUFFER_PTS (frame) = 0;
+  lc_channel_set_caps (fx->channel, LC_MEDIA_VIDEO, caps);
+  lc_channel_push (fx->channel, LC_MEDIA_VIDEO, frame);
+  run_until (is_unavailable, fx, 5000);
+
+  g_assert_nonnull (strstr (lc_hls_packager_get_error (fx->hls), "VP8"));
+  g_assert_cmpuint (lc_channel_get_consumer_count (fx->channel), ==, 1);
+  GST_BUFFER_PTS (frame) = 40 * GST_MSECOND;
+  lc_channel_push (fx->channel, LC_MEDIA_VIDEO, frame);
+  drain_context ();
+  g_assert_cmpuint (lc_channel_get_consumer_count (fx->channel), ==, 1);
+  g_autofree char *playlist = g_build_filename (fx->dir, "index.m3u8", NULL);
+  g_assert_false (g_file_test (playlist, G_FILE_TEST_EXISTS));
+  lc_channel_detach_publisher (fx->channel, &publisher);
+}
+
+/* Fed directly (no channel in between): timestamps that go back, buffers
+ * without timestamps and parameter-set-only units are dropped before the
+ * muxer; the pipeline never errors and segments keep coming. */
+typedef struct
+{
+  LcConsumer *consumer;
+  gint count[2];
+} DirectFeed;
+
+static void
+feed_direct (LcMediaKind kind, GstCaps *caps, GstBuffer *buffer, gpointer data)
+{
+  DirectFeed *feed = data;
+  int n = g_atomic_int_add (&feed->count[kind], 1);
+  g_autoptr (GstBuffer) copy = gst_buffer_copy (buffer);
+
+  lc_consumer_set_caps (feed->consumer, kind, caps);
+  if (n % 37 == 20)
+    {
+      /* Back by a second. */
+      g_autoptr (GstBuffer) back = gst_buffer_copy (buffer);
+      GST_BUFFER_PTS (back) = GST_BUFFER_PTS (back) > GST_SECOND
+                                  ? GST_BUFFER_PTS (back) - GST_SECOND
+                                  : 0;
+      g_assert_true (lc_consumer_push (feed->consumer, kind, back));
+    }
+  if (n % 41 == 30)
+    {
+      g_autoptr (GstBuffer) untimed = gst_buffer_copy (buffer);
+      GST_BUFFER_PTS (untimed) = GST_BUFFER_DTS (untimed) = GST_CLOCK_TIME_NONE;
+      g_assert_true (lc_consumer_push (feed->consumer, kind, untimed));
+    }
+  if (kind == LC_MEDIA_VIDEO && n % 29 == 10)
+    {
+      /* SPS + PPS only. */
+      static const guint8 sps_pps[] = { 0, 0, 0, 1, 0x67, 0x42, 0xc0, 0x1e, 0, 0, 0, 1, 0x68, 0xce };
+      g_autoptr (GstBuffer) params = gst_buffer_new_memdup (sps_pps, sizeof sps_pps);
+      GST_BUFFER_PTS (params) = GST_BUFFER_PTS (buffer);
+      g_assert_true (lc_consumer_push (feed->consumer, kind, params));
+    }
+  /* The consumer contract: DTS = PTS from the channel; here DTS is left out. */
+  GST_BUFFER_DTS (copy) = GST_CLOCK_TIME_NONE;
+  lc_consumer_push (feed->consumer, kind, copy);
+}
+
+static void
+test_timestamps (Fixture *fx, gconstpointer data)
+{
+  start_packager (fx, SEGMENT, 6);
+  DirectFeed feed = { LC_CONSUMER (fx->hls), { 0, 0 } };
+  Feeder *feeder = feeder_new (feed_direct, &feed);
+
+  /* No channel publisher here to ask for keyframes: the encoder makes one
+   * every 2 s (50 frames) by itself. */
+  g_object_set (feeder->encoder, "key-int-max", 50, NULL);
+  feeder_start (feeder);
+  wait_segments (fx, 3, 0, 20000);
+  feeder_free (feeder);
+
+  g_autoptr (Playlist) playlist = playlist_read (fx->dir);
+  g_assert_cmpint (lc_hls_packager_get_state (fx->hls), ==, LC_HLS_LIVE);
+  check_segments (fx, playlist, FALSE);
+}
+
+int
+main (int argc, char **argv)
+{
+  gst_init (&argc, &argv);
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/streamer/hls/segments", Fixture, NULL, fixture_setup, test_segments,
+              fixture_teardown);
+  g_test_add ("/streamer/hls/window", Fixture, NULL, fixture_setup, test_window,
+              fixture_teardown);
+  g_test_add ("/streamer/hls/discontinuity", Fixture, NULL, fixture_setup, test_discontinuity,
+              fixture_teardown);
+  g_test_add ("/streamer/hls/broken-dir", Fixture, NULL, fixture_setup, test_broken_dir,
+              fixture_teardown);
+  g_test_add ("/streamer/hls/vp8", Fixture, NULL, fixture_setup, test_vp8, fixture_teardown);
+  g_test_add ("/streamer/hls/timestamps", Fixture, NULL, fixture_setup, test_timestamps,
+              fixture_teardown);
+  return g_test_run ();
+}
