@@ -112,7 +112,8 @@ static const LcConfigKey config_keys[] = {
               "Public IP address announced instead of the host address when the server sits "
               "behind a 1:1 NAT. Empty means none."),
   KEY_INT ("webrtc", "port_min", "0", 0, 65535,
-           "Lowest UDP port for WebRTC media; 0 with port_max 0 means any port."),
+           "Lowest UDP port for WebRTC media; 0 with port_max 0 means any port. Set both or "
+           "neither."),
   KEY_INT ("webrtc", "port_max", "0", 0, 65535,
            "Highest UDP port for WebRTC media; 0 with port_min 0 means any port."),
   KEY_STRING ("webrtc", "stun_servers", "",
@@ -120,10 +121,11 @@ static const LcConfigKey config_keys[] = {
               "stun:stun.example.org:3478."),
   KEY_STRING ("webrtc", "turn_servers", "",
               "Comma-separated TURN servers handed to clients, such as "
-              "turn:turn.example.org:3478?transport=udp."),
+              "turn:turn.example.org:3478?transport=udp. Needs turn_secret."),
   KEY_STRING ("webrtc", "turn_secret", "",
               "Shared secret of the TURN servers (coturn use-auth-secret); clients get "
-              "time-limited credentials derived from it. Empty means no credentials."),
+              "time-limited credentials derived from it. Required when turn_servers is set "
+              "(browsers refuse TURN servers without credentials)."),
   KEY_INT ("webrtc", "turn_ttl", "86400", 60, 604800,
            "Seconds the TURN credentials handed to a client stay valid."),
   KEY_INT ("webrtc", "max_viewers", "500", 0, 100000,

@@ -35,6 +35,7 @@ typedef struct
   gint removed;              /* atomic: no more calls */
   gint failed;               /* atomic: push returned FALSE once */
   gint waiting_keyframe;     /* atomic: video starts at the next keyframe */
+  gint need_discont[N_KINDS]; /* atomic: its next buffer of the kind gets DISCONT */
 } ConsumerEntry;
 
 struct _LcChannel
@@ -114,6 +115,8 @@ consumer_entry_new (LcConsumer *consumer)
   for (guint k = 0; k < N_KINDS; k++)
     g_mutex_init (&entry->call_lock[k]);
   g_atomic_int_set (&entry->waiting_keyframe, TRUE);
+  for (guint k = 0; k < N_KINDS; k++)
+    g_atomic_int_set (&entry->need_discont[k], TRUE);
   return entry;
 }
 
@@ -252,7 +255,7 @@ remove_failed_consumer_cb (gpointer data)
   if (!removed)
     return G_SOURCE_REMOVE; /* removed or finished meanwhile */
   consumer_entry_retire (call->entry);
-  g_warning ("lesson %s: consumer %s failed; removed, the others go on", self->lesson_id,
+  g_message ("lesson %s: consumer %s failed; removed, the others go on", self->lesson_id,
              lc_consumer_get_name (call->entry->consumer));
   g_signal_emit (self, signals[SIGNAL_CONSUMER_FAILED], 0, call->entry->consumer);
   return G_SOURCE_REMOVE;
@@ -453,6 +456,8 @@ lc_channel_attach_publisher (LcChannel *channel, gpointer publisher,
     {
       ConsumerEntry *entry = g_ptr_array_index (self->consumers, i);
       g_atomic_int_set (&entry->waiting_keyframe, TRUE);
+      for (guint k = 0; k < N_KINDS; k++)
+        g_atomic_int_set (&entry->need_discont[k], TRUE);
     }
   snapshot = snapshot_consumers_locked (self);
   LC_CHANNEL_UNLOCK (self);
@@ -624,6 +629,15 @@ feed_consumer (ConsumerEntry *entry, LcMediaKind kind, GstBuffer *buffer, GstCap
       entry->caps_gen[kind] = caps_gen;
     }
 
+  /* The first buffer a consumer gets after joining or after a gap is
+   * DISCONT, even when the epoch's first buffer went only to others. */
+  if (g_atomic_int_compare_and_exchange (&entry->need_discont[kind], TRUE, FALSE)
+      && !GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DISCONT))
+    {
+      g_autoptr (GstBuffer) marked = gst_buffer_copy (buffer);
+      GST_BUFFER_FLAG_SET (marked, GST_BUFFER_FLAG_DISCONT);
+      return lc_consumer_push (entry->consumer, kind, marked);
+    }
   return lc_consumer_push (entry->consumer, kind, buffer);
 }
 

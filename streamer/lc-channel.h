@@ -49,7 +49,7 @@ void lc_channel_detach_publisher (LcChannel *channel, gpointer publisher);
 gboolean lc_channel_has_publisher (LcChannel *channel);
 
 /* Streaming threads of the attached publisher. Timestamps in the publisher's
- * own running time; the channel rebases them. */
+ * own running time; the channel rebases them. buffer: (transfer none). */
 void lc_channel_set_caps (LcChannel *channel, LcMediaKind kind, GstCaps *caps);
 void lc_channel_push (LcChannel *channel, LcMediaKind kind, GstBuffer *buffer);
 

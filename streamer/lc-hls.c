@@ -261,7 +261,7 @@ remove_file (LcHlsPackager *self, const char *name)
 {
   g_autofree char *path = path_in_dir (self, name);
 
-  if (g_unlink (path) != 0 && errno != ENOENT)
+  if (g_unlink (path) != 0 && errno != ENOENT && errno != ENOTDIR)
     g_warning ("lesson %s: hls: cannot remove %s: %s", self->lesson_id, path,
                g_strerror (errno));
 }
@@ -526,7 +526,7 @@ teardown_pipeline (LcHlsPackager *self)
   gpointer path;
   g_hash_table_iter_init (&iter, self->open_fragments);
   while (g_hash_table_iter_next (&iter, &path, NULL))
-    if (g_unlink (path) != 0 && errno != ENOENT)
+    if (g_unlink (path) != 0 && errno != ENOENT && errno != ENOTDIR)
       g_warning ("lesson %s: hls: cannot remove %s: %s", self->lesson_id, (char *) path,
                  g_strerror (errno));
   g_hash_table_remove_all (self->open_fragments);
@@ -986,6 +986,8 @@ hls_push (LcConsumer *consumer, LcMediaKind kind, GstBuffer *buffer)
 
 drop:
   self->dropped[kind]++;
+  GST_LOG ("lesson %s: %s %" GST_TIME_FORMAT " dropped (%" G_GUINT64_FORMAT " so far)",
+           self->lesson_id, kind_name (kind), GST_TIME_ARGS (pts), self->dropped[kind]);
   LC_HLS_UNLOCK (self);
   if (want_keyframe)
     request_keyframe (self, "hls resync");

@@ -45,7 +45,7 @@ split_list (const char *text, gboolean (*keep) (const char *item), const char *k
       if (keep != NULL && !keep (item))
         {
           g_autofree char *shown = g_strescape (item, NULL);
-          g_warning ("config %s: ignoring \"%s\"", key, shown);
+          g_message ("config %s: ignoring \"%s\"", key, shown);
           continue;
         }
       g_strv_builder_add (builder, item);
@@ -98,7 +98,7 @@ lc_ice_config_new_from_config (LcConfig *config)
   ice->public_address = nonempty_dup (lc_config_get_string (config, "webrtc.public_address"));
   if (ice->public_address != NULL && !g_hostname_is_ip_address (ice->public_address))
     {
-      g_warning ("config webrtc.public_address: not an IP address; ignored");
+      g_message ("config webrtc.public_address: not an IP address; ignored");
       g_clear_pointer (&ice->public_address, g_free);
     }
   /* A range needs both ends, in order; anything else means any port. */

@@ -34,6 +34,9 @@ all_ice_chars (const char *s)
 static gboolean
 all_digits (const char *s, gsize max_len)
 {
+  if (s == NULL)
+    return FALSE;
+
   gsize n = strlen (s);
 
   if (n == 0 || n > max_len)
@@ -730,7 +733,9 @@ lc_sdp_parse_fragment (const char *text, LcSdpFragment *frag, GError **error)
         end_of_candidates = TRUE;
       else if (g_str_equal (name, "ice-ufrag"))
         {
-          if (value == NULL || !check_ufrag (value, error))
+          if (value == NULL)
+            value = "";
+          if (!check_ufrag (value, error))
             return FALSE;
           if (ufrag != NULL && !g_str_equal (ufrag, value))
             {
@@ -742,7 +747,9 @@ lc_sdp_parse_fragment (const char *text, LcSdpFragment *frag, GError **error)
         }
       else if (g_str_equal (name, "ice-pwd"))
         {
-          if (value == NULL || !check_pwd (value, error))
+          if (value == NULL)
+            value = "";
+          if (!check_pwd (value, error))
             return FALSE;
           if (pwd != NULL && !g_str_equal (pwd, value))
             {

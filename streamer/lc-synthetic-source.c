@@ -116,6 +116,8 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
                  lc_channel_get_lesson_id (self->channel), GST_MESSAGE_SRC_NAME (message),
                  error->message);
     }
+  /* A sync handler that drops a message owns it. */
+  gst_message_unref (message);
   return GST_BUS_DROP;
 }
 

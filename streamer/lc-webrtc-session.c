@@ -187,6 +187,15 @@ lc_webrtc_configure_ice (GstElement *webrtcbin, const LcIceConfig *ice, const ch
                       (guint)ice->port_max, NULL);
       if (g_object_class_find_property (G_OBJECT_GET_CLASS (agent), "ice-tcp") != NULL)
         g_object_set (agent, "ice-tcp", FALSE, NULL);
+      /* A server maps no ports on the LAN's router (and gupnp's SSDP socket
+       * must not fight over ports with other agents). */
+      if (g_object_class_find_property (G_OBJECT_GET_CLASS (agent), "agent") != NULL)
+        {
+          g_autoptr (GObject) nice = NULL;
+          g_object_get (agent, "agent", &nice, NULL);
+          if (nice != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (nice), "upnp"))
+            g_object_set (nice, "upnp", FALSE, NULL);
+        }
       for (guint i = 0; ice->addresses != NULL && ice->addresses[i] != NULL; i++)
         {
           gboolean added = FALSE;

@@ -479,12 +479,48 @@ make (const char *factory, GError **error)
   return element;
 }
 
+/* libnice enables UPnP port mapping by default: SSDP multicast on every
+ * interface, which a server needs as little as a test confined to loopback. */
+static void
+disable_upnp (GstElement *webrtc)
+{
+  g_autoptr (GObject) ice = NULL;
+  g_autoptr (GObject) agent = NULL;
+
+  g_object_get (webrtc, "ice-agent", &ice, NULL);
+  if (ice == NULL || g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent") == NULL)
+    return;
+  g_object_get (ice, "agent", &agent, NULL);
+  if (agent != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (agent), "upnp") != NULL)
+    g_object_set (agent, "upnp", FALSE, NULL);
+}
+
 /* appsrc ! payloader → a new webrtcbin sink pad whose transceiver sends only,
  * with the offer's payload type. */
+/* webrtcbin 1.22 links a send pad into its RTP session when the answer is
+ * made only if caps have reached the pad by then; a pad whose caps come later
+ * is linked late and its packets never reach the bundled session. A
+ * payloader sets caps only with its first buffer (H.264: with SPS/PPS), and
+ * the viewer gets none before it connects. So the pad gets the RTP caps
+ * (with the payloader's SSRC, which also puts a=ssrc in the answer) before
+ * the offer is applied; the payloader's own events replace them later. */
+static void
+prime_send_pad (GstPad *sink, GstCaps *rtp_caps, const char *stream_id)
+{
+  GstSegment segment;
+
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  gst_pad_send_event (sink, gst_event_new_stream_start (stream_id));
+  gst_pad_send_event (sink, gst_event_new_caps (rtp_caps));
+  gst_pad_send_event (sink, gst_event_new_segment (&segment));
+}
+
 static gboolean
 add_branch (LcWhepViewer *self, LcMediaKind kind, const char *pay_factory, int pt,
-            GstCaps *src_caps, GstCaps *codec_preferences, GstAppSrc **out_src, GError **error)
+            GstCaps *src_caps, GstCaps *codec_preferences, GPtrArray *primed, GstAppSrc **out_src,
+            GError **error)
 {
+  guint ssrc = g_random_int ();
   GstElement *src = make ("appsrc", error);
   GstElement *pay = src != NULL ? make (pay_factory, error) : NULL;
   g_autoptr (GstPad) pay_src = NULL;
@@ -504,7 +540,7 @@ add_branch (LcWhepViewer *self, LcMediaKind kind, const char *pay_factory, int p
                 "leaky-type", GST_APP_LEAKY_TYPE_DOWNSTREAM, "emit-signals", FALSE, NULL);
   if (src_caps != NULL)
     g_object_set (src, "caps", src_caps, NULL);
-  g_object_set (pay, "pt", (guint)pt, "mtu", (guint)RTP_MTU, NULL);
+  g_object_set (pay, "pt", (guint)pt, "mtu", (guint)RTP_MTU, "ssrc", ssrc, NULL);
   if (g_str_equal (pay_factory, "rtph264pay"))
     gst_util_set_object_arg (G_OBJECT (pay), "aggregate-mode", "zero-latency");
   if (g_str_equal (pay_factory, "rtph264pay"))
@@ -534,6 +570,15 @@ add_branch (LcWhepViewer *self, LcMediaKind kind, const char *pay_factory, int p
     }
   g_object_set (trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
                 "codec-preferences", codec_preferences, NULL);
+  {
+    GstCaps *rtp_caps = gst_caps_copy (codec_preferences);
+
+    gst_caps_set_simple (rtp_caps, "ssrc", G_TYPE_UINT, ssrc, NULL);
+    /* Primed once the pipeline runs (pads refuse events before). */
+    g_object_set_data_full (G_OBJECT (sink), "lc-prime-caps", rtp_caps,
+                            (GDestroyNotify)gst_caps_unref);
+    g_ptr_array_add (primed, gst_object_ref (sink));
+  }
 
   if (kind == LC_MEDIA_VIDEO)
     {
@@ -551,6 +596,7 @@ build_pipeline (LcWhepViewer *self, GError **error)
 {
   g_autoptr (GstCaps) video_caps = lc_channel_dup_caps (self->channel, LC_MEDIA_VIDEO);
   g_autoptr (GstCaps) audio_caps = lc_channel_dup_caps (self->channel, LC_MEDIA_AUDIO);
+  g_autoptr (GPtrArray) primed = g_ptr_array_new_with_free_func (gst_object_unref);
   GstAppSrc *video_src = NULL, *audio_src = NULL;
 
   self->pipeline = gst_pipeline_new (self->name);
@@ -561,6 +607,7 @@ build_pipeline (LcWhepViewer *self, GError **error)
   g_object_set (self->webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, NULL);
   gst_bin_add (GST_BIN (self->pipeline), self->webrtc);
   lc_webrtc_configure_ice (self->webrtc, self->ice, "whep");
+  disable_upnp (self->webrtc);
 
   if (self->video_codec != NULL)
     {
@@ -574,7 +621,7 @@ build_pipeline (LcWhepViewer *self, GError **error)
         video_caps = gst_caps_from_string (
             h264 ? "video/x-h264,stream-format=byte-stream,alignment=au" : "video/x-vp8");
       if (!add_branch (self, LC_MEDIA_VIDEO, h264 ? "rtph264pay" : "rtpvp8pay", self->video_pt,
-                       video_caps, prefs, &video_src, error))
+                       video_caps, prefs, primed, &video_src, error))
         return FALSE;
     }
   if (self->audio_pt >= 0)
@@ -586,7 +633,7 @@ build_pipeline (LcWhepViewer *self, GError **error)
       if (audio_caps == NULL)
         audio_caps = gst_caps_from_string ("audio/x-opus,channel-mapping-family=0");
       if (!add_branch (self, LC_MEDIA_AUDIO, "rtpopuspay", self->audio_pt, audio_caps, prefs,
-                       &audio_src, error))
+                       primed, &audio_src, error))
         {
           gst_clear_object (&video_src);
           return FALSE;
@@ -623,6 +670,14 @@ build_pipeline (LcWhepViewer *self, GError **error)
     {
       lc_set_error (error, LC_ERROR_UNAVAILABLE, NULL, "the viewer pipeline does not start");
       return FALSE;
+    }
+  for (guint i = 0; i < primed->len; i++)
+    {
+      GstPad *sink = g_ptr_array_index (primed, i);
+      g_autofree char *stream_id = g_strdup_printf ("%s/%u", self->name, i);
+
+      prime_send_pad (sink, g_object_get_data (G_OBJECT (sink), "lc-prime-caps"), stream_id);
+      g_object_set_data (G_OBJECT (sink), "lc-prime-caps", NULL);
     }
   return TRUE;
 }

@@ -188,7 +188,7 @@ update_state (LcWhipIngest *self)
 
   if (state == self->state)
     return;
-  g_info ("%s: %s → %s", self->name, lc_session_state_to_string (self->state),
+  g_info ("%s: %s -> %s", self->name, lc_session_state_to_string (self->state),
           lc_session_state_to_string (state));
   self->state = state;
   g_signal_emit_by_name (self, "state-changed", (int)state);
@@ -216,7 +216,7 @@ fail_session (LcWhipIngest *self, const char *why)
 {
   if (self->closed || self->failed)
     return;
-  g_warning ("%s: failed: %s", self->name, why);
+  g_message ("%s: failed: %s", self->name, why);
   self->failed = TRUE;
   detach (self);
   teardown (self);
@@ -804,11 +804,13 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
       g_autofree char *debug = NULL;
 
       gst_message_parse_error (message, &error, &debug);
-      g_warning ("%s: pipeline error from %s: %s (%s)", self->name, GST_MESSAGE_SRC_NAME (message),
+      g_message ("%s: pipeline error from %s: %s (%s)", self->name, GST_MESSAGE_SRC_NAME (message),
                  error->message, debug ? debug : "");
       hop_to_main (self, on_main_pipeline_error,
                    g_strdup_printf ("media engine error: %s", error->message), g_free);
     }
+  /* A sync handler that drops a message owns it. */
+  gst_message_unref (message);
   return GST_BUS_DROP;
 }
 

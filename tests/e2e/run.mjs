@@ -5,18 +5,26 @@
 // playwright-core, and checks what a person would: the demo schedule, the
 // RU/EN switch, staff login (a wrong password first), creating a lesson
 // through the form (a validation error first), the new lesson in the
-// schedule, logout. Screenshots go to tests/e2e/artifacts/.
+// schedule, logout; then a live lesson (live.mjs): studio → WHIP → watch
+// page over WHEP and HLS → stop → recording. Screenshots go to
+// tests/e2e/artifacts/.
+//
+// WebRTC stays on loopback: the daemon gathers on 127.0.0.1 only, and when
+// the machine allows it the whole run happens in a network namespace of its
+// own with nothing but `lo` (unshare), so no packet can reach another host.
 //
 // No test framework: each step prints "ok N - name" or "not ok N - name"
 // (TAP), and the run ends with "e2e: N passed, N failed".
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+
+import { liveScenario } from './live.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = path.join(HERE, 'artifacts');
@@ -27,7 +35,12 @@ const CHROMIUM_ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
   '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
   '--autoplay-policy=no-user-gesture-required',
+  // Not in MEDIA-NOTES's list: WebRTC over 127.0.0.1 (the daemon gathers there only).
+  '--allow-loopback-in-peer-connection',
 ];
+// Seconds a live lesson waits for its publisher to come back (short: a test
+// that dies mid-broadcast leaves no lesson live for long).
+const PUBLISHER_GRACE_S = 15;
 const START_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 30_000;
 const STEP_TIMEOUT_MS = 30_000;
@@ -58,6 +71,41 @@ try {
     + `(scripts/deps.sh test does it)\n${err.message}`);
 }
 
+/* ---- a loopback-only network namespace ------------------------------------ */
+
+function findTool(names) {
+  return names.find((name) => fs.existsSync(name)) || null;
+}
+
+/**
+ * Run this script again inside a new network namespace whose only interface
+ * is lo (as root: unshare --net; otherwise with a user namespace, where the
+ * kernel allows it). Returns true when the child runs the test. Without
+ * unshare/ip or the permission, the test runs here: the daemon still
+ * gathers on 127.0.0.1 only. LC_E2E_NETNS=0 turns this off.
+ */
+function reexecInNetns() {
+  if (process.env.LC_E2E_NETNS) return false; // "1": we are the child; "0": off
+  const unshare = findTool(['/usr/bin/unshare', '/bin/unshare']);
+  const ip = findTool(['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip']);
+  if (!unshare || !ip) {
+    console.log('# unshare or ip (util-linux, iproute2) missing: running on the host network');
+    return false;
+  }
+  const flags = process.getuid?.() === 0 ? ['--net'] : ['--net', '--map-root-user'];
+  const probe = spawnSync(unshare, [...flags, ip, 'link', 'set', 'lo', 'up'], { stdio: 'ignore' });
+  if (probe.status !== 0) {
+    console.log('# cannot create a network namespace here: running on the host network');
+    return false;
+  }
+  console.log('# running in a new network namespace (lo only)');
+  const child = spawn(unshare, [...flags, 'sh', '-c', `"${ip}" link set lo up && exec "$0" "$@"`,
+    process.execPath, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, LC_E2E_NETNS: '1' } });
+  for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  return true;
+}
+
 /* ---- the daemon ---------------------------------------------------------- */
 
 /*
@@ -86,20 +134,28 @@ function startServer(dataDir, logStream, env) {
   const args = ['serve', '--demo', '--data-dir', dataDir,
     '--set', 'server.listen=127.0.0.1:0', '--set', 'auth.kdf_cost=10',
     // Slow logins down after one failure, for at most 2 s: the 429 path is tested quickly.
-    '--set', 'auth.login_free_attempts=1', '--set', 'auth.login_max_delay=2'];
+    '--set', 'auth.login_free_attempts=1', '--set', 'auth.login_max_delay=2',
+    // WebRTC on loopback only; a short grace period (see PUBLISHER_GRACE_S).
+    '--set', 'webrtc.addresses=127.0.0.1', '--set', `lessons.publisher_grace=${PUBLISHER_GRACE_S}`];
   const child = spawn(BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   child.stderr.on('data', (chunk) => logStream.write(chunk));
 
   const ready = new Promise((resolve, reject) => {
-    const found = { url: null, login: null, password: null };
+    const found = { url: null, login: null, password: null, accounts: [] };
     const timer = setTimeout(() => reject(new Error(
       `the server did not print its URL and operator password within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
     const lines = readline.createInterface({ input: child.stdout });
     lines.on('line', (line) => {
-      // The operator password is a secret: keep it out of the saved log.
+      // Passwords are secrets: keep them out of the saved log.
       const op = /^operator login: (\S+)\s+password: (\S+)/.exec(line);
-      logStream.write(`${op ? `operator login: ${op[1]}  password: <hidden>` : line}\n`);
+      // The demo accounts: "  teacher.s57      teacher      Школа № 57       <password>".
+      const demo = /^ {2}(\S+)\s+(teacher|coordinator)\s+(.+?)\s+(\S+)$/.exec(line);
+      if (demo) found.accounts.push({ login: demo[1], role: demo[2], school: demo[3], password: demo[4] });
+      let logged = line;
+      if (op) logged = `operator login: ${op[1]}  password: <hidden>`;
+      else if (demo) logged = line.slice(0, line.length - demo[4].length) + '<hidden>';
+      logStream.write(`${logged}\n`);
       const listening = /^lessoncast: listening on (https?:\/\/\S+)/.exec(line);
       if (listening) found.url = listening[1].replace(/\/$/, '');
       if (op) [found.login, found.password] = [op[1], op[2]];
@@ -457,6 +513,7 @@ async function scenario(page, base, operator) {
 }
 
 async function main() {
+  if (reexecInNetns()) return;
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lc-e2e-'));
   const dataDir = path.join(tmp, 'data');
@@ -495,6 +552,28 @@ async function main() {
       const page = context.pages()[0] || await context.newPage();
       page.setDefaultTimeout(STEP_TIMEOUT_MS);
       await scenario(page, started.url, { login: started.login, password: started.password });
+      await context.close();
+      context = null;
+
+      let profiles = 0;
+      await liveScenario({
+        base: started.url,
+        teachers: started.accounts.filter((a) => a.role === 'teacher'),
+        step, assert, assertEqual, shot,
+        launch: async (name) => {
+          const live = await chromium.launchPersistentContext(path.join(tmp, `chromium-${name}-${++profiles}`), {
+            executablePath: CHROMIUM,
+            headless: true,
+            args: CHROMIUM_ARGS,
+            baseURL: started.url,
+            locale: 'ru-RU',
+            timezoneId: 'Europe/Moscow',
+            viewport: { width: 1280, height: 900 },
+          });
+          live.setDefaultTimeout(STEP_TIMEOUT_MS);
+          return live;
+        },
+      });
     }
   } catch (err) {
     failed += 1;

@@ -1,10 +1,11 @@
 /* test-app.c — the whole daemon in-process: health and readiness, the first
  * operator account (created and shown once, not again after a restart on the
- * same data dir), and the demo data. */
+ * same data dir), and the demo data with its live demo broadcast. */
 #include <string.h>
 
 #include "common/lc-store-sqlite.h"
 #include "lc-test-util.h"
+#include "server/lc-demo.h"
 #include "signaling/lc-api.h"
 
 static gboolean
@@ -178,6 +179,46 @@ test_first_operator (void)
   lc_test_server_stop (ts);
 }
 
+/* Live, with video flowing (the codec is known once the first video arrives). */
+static gboolean
+demo_is_live (gpointer data)
+{
+  LcTestServer *ts = data;
+  g_autoptr (JsonNode) state
+      = lc_live_dup_status_json (lc_app_get_live (ts->app), LC_DEMO_LIVE_LESSON_ID);
+
+  return state != NULL
+         && g_strcmp0 (json_object_get_string_member (json_node_get_object (state), "video_codec"),
+                       "h264")
+                == 0;
+}
+
+/* The demo lesson goes live with the synthetic source: public, not recorded,
+ * its live state in the API, its HLS playlist served. */
+static void
+wait_demo_live (LcTestServer *ts)
+{
+  g_autoptr (LcTestResponse) lesson = NULL;
+  g_autoptr (LcTestResponse) live = NULL;
+  JsonObject *state;
+
+  lc_test_wait_for (ts, demo_is_live, ts, 30000);
+  lesson = lc_test_request (ts, "GET", "/api/v1/lessons/" LC_DEMO_LIVE_LESSON_ID, NULL, NULL, NULL);
+  g_assert_cmpuint (lesson->status, ==, 200);
+  g_assert_cmpstr (lc_test_json_string (lesson, "status"), ==, "live");
+  g_assert_cmpstr (lc_test_json_string (lesson, "visibility"), ==, "public");
+  g_assert_true (g_str_has_prefix (lc_test_json_string (lesson, "title"), "Демонстрационный урок"));
+  g_assert_false (json_object_get_boolean_member (json_node_get_object (lesson->json), "recording"));
+  live = lc_test_request (ts, "GET", "/api/v1/lessons/" LC_DEMO_LIVE_LESSON_ID "/live", NULL, NULL,
+                          NULL);
+  g_assert_cmpuint (live->status, ==, 200);
+  g_assert_cmpstr (lc_test_json_string (live, "status"), ==, "live");
+  state = json_object_get_object_member (json_node_get_object (live->json), "live");
+  g_assert_nonnull (state);
+  g_assert_cmpstr (json_object_get_string_member (state, "publisher"), ==, "connected");
+  g_assert_cmpstr (json_object_get_string_member (state, "video_codec"), ==, "h264");
+}
+
 static void
 test_demo (void)
 {
@@ -215,24 +256,32 @@ test_demo (void)
       g_assert_cmpuint (json_array_get_length (lc_test_items (t)), >=, 1);
     }
 
-  /* Scheduled lessons; the public sees the public ones. */
+  /* Scheduled lessons; the public sees the public ones. The demo broadcast
+   * is live (or about to be: its first media may still be on the way). */
   lesson_items = lc_test_items (public_lessons);
   g_assert_cmpuint (json_array_get_length (lesson_items), >=, 3);
   for (guint i = 0; i < json_array_get_length (lesson_items); i++)
     {
       JsonObject *lesson = json_array_get_object_element (lesson_items, i);
+      const char *status = json_object_get_string_member (lesson, "status");
 
       g_assert_cmpstr (json_object_get_string_member (lesson, "visibility"), ==, "public");
-      g_assert_cmpstr (json_object_get_string_member (lesson, "status"), ==, "scheduled");
+      if (g_strcmp0 (json_object_get_string_member (lesson, "id"), LC_DEMO_LIVE_LESSON_ID) == 0)
+        g_assert_true (g_strcmp0 (status, "live") == 0 || g_strcmp0 (status, "scheduled") == 0);
+      else
+        g_assert_cmpstr (status, ==, "scheduled");
     }
+  wait_demo_live (ts);
   g_assert_cmpuint (json_array_get_length (lc_test_items (all_lessons)), >=,
                     json_array_get_length (lesson_items));
 
-  /* Seeding again on a restart adds nothing. */
+  /* Seeding again on a restart adds nothing; the demo broadcast ended with
+   * the old process and goes live again with the new one. */
   restart (ts, TRUE, &first_start_calls);
   again = lc_test_request (ts, "GET", "/api/v1/schools?limit=100", NULL, NULL, NULL);
   g_assert_cmpuint (json_array_get_length (lc_test_items (again)), ==, n_schools);
   g_assert_cmpuint (first_start_calls, ==, 0);
+  wait_demo_live (ts);
 
   lc_test_server_stop (ts);
 }

@@ -402,6 +402,7 @@ on_webrtc_pad_added (GstElement *webrtc, GstPad *pad, gpointer user_data)
   s = gst_caps_get_structure (caps, 0);
   encoding = gst_structure_get_string (s, "encoding-name");
   video = g_strcmp0 (gst_structure_get_string (s, "media"), "video") == 0;
+  g_debug ("client %s: incoming %s stream", client->url, encoding != NULL ? encoding : "?");
 
   if (g_strcmp0 (encoding, "H264") == 0)
     {
@@ -638,7 +639,11 @@ send_offer (LcWebrtcClient *client)
       client_fail (client, g_error_new (LC_ERROR, LC_ERROR_INVALID, "bad URL %s", client->url));
       return;
     }
-  body = g_bytes_new_take (g_steal_pointer (&text), strlen (text));
+  {
+    gsize length = strlen (text);
+
+    body = g_bytes_new_take (g_steal_pointer (&text), length);
+  }
   soup_message_set_request_body_from_bytes (msg, "application/sdp", body);
   if (client->bearer != NULL)
     {
@@ -686,6 +691,15 @@ configure_ice (GstElement *webrtc)
     g_message ("client: add-local-ip-address 127.0.0.1 failed");
   if (g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "ice-tcp") != NULL)
     g_object_set (ice, "ice-tcp", FALSE, NULL);
+  /* No UPnP port mapping: it would send SSDP multicast on every interface. */
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent") != NULL)
+    {
+      g_autoptr (GObject) agent = NULL;
+
+      g_object_get (ice, "agent", &agent, NULL);
+      if (agent != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (agent), "upnp"))
+        g_object_set (agent, "upnp", FALSE, NULL);
+    }
 }
 
 /* ---- waiting (iterating the caller's context) ---- */

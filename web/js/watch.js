@@ -241,8 +241,11 @@ async function startWhep() {
     play();
   });
   pc.addEventListener('connectionstatechange', () => {
-    if (generation !== state.generation) return;
-    if (pc.connectionState === 'failed') whepFailed(new Error('ICE failed'));
+    if (generation !== state.generation || pc.connectionState !== 'failed') return;
+    // The lesson may simply have ended: look before trying again.
+    refresh().then(() => {
+      if (generation === state.generation && state.lesson?.status === 'live') whepFailed(new Error('ICE failed'));
+    });
   });
   const session = new WebRtcHttpSession(pc, whepEndpoint());
   state.session = session;
@@ -414,7 +417,8 @@ function showRecording() {
   }
   // Recording on, but no row (yet): the recorder may still be starting up.
   setPhase('message', { title: 'watch.endedTitle', text: 'watch.noRecording' });
-  return Date.now() - Date.parse(state.lesson?.ends_at || 0) < 10 * 60_000 || !Array.isArray(state.lesson?.recordings);
+  const endedAt = Date.parse(state.lesson?.updated_at || state.lesson?.ends_at || 0);
+  return Date.now() - endedAt < 2 * 60_000;
 }
 
 /* ---- the lesson drives everything ----------------------------------------------- */
