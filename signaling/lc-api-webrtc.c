@@ -298,6 +298,10 @@ respond_created (Pending *p, const LcLiveAnswer *answer)
   lc_request_set_header (req, "ETag", answer->etag);
   lc_request_set_header (req, "Accept-Patch", SDPFRAG_TYPE);
   lc_request_set_header (req, "Cache-Control", "no-store");
+  /* libsoup 3.2 leaves client-closed keep-alive connections in CLOSE-WAIT
+   * (MEDIA-NOTES.md): one stuck fd per viewer. Later PATCH/DELETE requests
+   * are rare; they open a new connection. */
+  lc_request_set_header (req, "Connection", "close");
   lc_request_respond_text (req, SOUP_STATUS_CREATED, SDP_TYPE, answer->sdp);
 }
 

@@ -8,7 +8,11 @@
  *
  * splitmuxsink cuts on keyframes once a fragment reaches segment_duration;
  * it never asks for keyframes itself: the packager asks the channel on its
- * own clock (every segment_duration seconds), so GOPs and segments match.
+ * own clock (every segment_duration seconds of video), so GOPs and segments
+ * match. A segment is complete once the GOP after it has been gathered
+ * (splitmuxsink's design): it appears about one segment after its end.
+ * Audio gaps are filled with Opus silence so that video never waits for
+ * audio that does not come (see fill_audio_gap).
  * Fragments are written as seg-<n>.ts.tmp and renamed to seg-<n>.ts when
  * closed, so a segment URL only ever serves a complete file; then the
  * playlist (lc-playlist.c) is rewritten atomically (temp + rename).
@@ -79,7 +83,6 @@ struct _LcHlsPackager
   guint generation;
   GstElement *pipeline;
   GSource *bus_source;
-  GSource *keyframe_timer;
   GSource *drain_timer;
   GSource *kind_timer;
   gboolean kind_wait_over;    /* the wait for the second media kind has passed */
@@ -88,14 +91,18 @@ struct _LcHlsPackager
   GQueue retired;             /* char * file names out of the window, not yet deleted */
   guint64 segments_written;
 
-  GMutex lock; /* LC_HLS_LOCK: everything below */
+  GMutex audio_lock; /* serialises feeding the audio appsrc; taken before LC_HLS_LOCK */
+  GMutex lock;       /* LC_HLS_LOCK: everything below */
   GstCaps *caps[N_KINDS];
   gboolean reconsider_pending;
   gboolean failed;             /* push() returns FALSE */
   GstAppSrc *src[N_KINDS];     /* the running pipeline's inputs (refs), or NULL */
   gboolean waiting_keyframe;   /* video restarts at the next keyframe */
   GstClockTime video_start;    /* PTS of the generation's first keyframe */
+  GstClockTime next_request;   /* media time of the next keyframe request */
   GstClockTime last_pts[N_KINDS];
+  GstClockTime audio_end;      /* end of the last audio (real or silence) fed */
+  guint64 silence_frames;      /* 20 ms Opus silence packets fed so far */
   guint64 next_segment;        /* the n of the next seg-<n>.ts */
   guint64 dropped[N_KINDS];
 };
@@ -406,7 +413,6 @@ link_to_splitmux (GstElement *last, GstElement *splitmux, const char *template,
 }
 
 static gboolean on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data);
-static gboolean on_keyframe_timer (gpointer user_data);
 
 /* Main context. Build and start a pipeline for the given kinds (either caps
  * nullable, not both). */
@@ -483,17 +489,17 @@ build_pipeline (LcHlsPackager *self, GstCaps *video_caps, GstCaps *audio_caps, G
     }
   self->waiting_keyframe = video_caps != NULL;
   self->video_start = GST_CLOCK_TIME_NONE;
+  self->next_request = GST_CLOCK_TIME_NONE;
+  self->audio_end = GST_CLOCK_TIME_NONE;
   LC_HLS_UNLOCK (self);
 
   g_info ("lesson %s: hls pipeline %u started (%s%s%s)", self->lesson_id, self->generation,
           video_caps != NULL ? "h264" : "", video_caps != NULL && audio_caps != NULL ? " + " : "",
           audio_caps != NULL ? "opus -> aac" : "");
+  /* The first segment starts at this keyframe; then one per segment,
+   * requested from push() on the media clock. */
   if (video_caps != NULL)
-    {
-      /* The first segment starts at this keyframe; then one per segment. */
-      request_keyframe (self, "hls start");
-      self->keyframe_timer = add_timeout (self, self->segment_duration * 1000, on_keyframe_timer);
-    }
+    request_keyframe (self, "hls start");
   return TRUE;
 }
 
@@ -511,7 +517,6 @@ teardown_pipeline (LcHlsPackager *self)
   for (guint k = 0; k < N_KINDS; k++)
     g_clear_pointer (&src[k], gst_object_unref);
 
-  clear_source (&self->keyframe_timer);
   clear_source (&self->drain_timer);
   clear_source (&self->bus_source);
   if (self->pipeline != NULL)
@@ -560,7 +565,6 @@ start_drain (LcHlsPackager *self)
   LC_HLS_UNLOCK (self);
 
   self->phase = PHASE_DRAINING;
-  clear_source (&self->keyframe_timer);
   for (guint k = 0; k < N_KINDS; k++)
     if (src[k] != NULL)
       {
@@ -568,15 +572,6 @@ start_drain (LcHlsPackager *self)
         gst_object_unref (src[k]);
       }
   self->drain_timer = add_timeout (self, DRAIN_TIMEOUT_MS, on_drain_timeout);
-}
-
-static gboolean
-on_keyframe_timer (gpointer user_data)
-{
-  LcHlsPackager *self = user_data;
-
-  request_keyframe (self, "hls segment");
-  return G_SOURCE_CONTINUE;
 }
 
 /* ---- segments ---- */
@@ -906,21 +901,66 @@ hls_set_caps (LcConsumer *consumer, LcMediaKind kind, GstCaps *caps)
   schedule_reconsider (self);
 }
 
-static gboolean
-hls_push (LcConsumer *consumer, LcMediaKind kind, GstBuffer *buffer)
+/* Audio that stops while video goes on (a muted microphone with DTX, a
+ * publisher without audio packets) would stall splitmuxsink, which waits
+ * for every stream to reach the end of each GOP. The gap is filled with
+ * Opus silence: one 20 ms packet (TOC 0xf8: CELT fullband, 20 ms, mono, one
+ * frame; decoders of any channel count take it), as SFUs do for DTX gaps.
+ * Real audio that comes back continues after the filled part. */
+static const guint8 opus_silence[] = { 0xf8, 0xff, 0xfe };
+#define OPUS_FRAME (20 * GST_MSECOND)
+#define AUDIO_STALL (1 * GST_SECOND)        /* audio this far behind video is filled… */
+#define AUDIO_FILL_LAG (500 * GST_MSECOND)  /* …up to this far behind it */
+
+/* Video streaming thread, after a video buffer at video_pts went in. */
+static void
+fill_audio_gap (LcHlsPackager *self, GstClockTime video_pts)
 {
-  LcHlsPackager *self = LC_HLS_PACKAGER (consumer);
-  GstClockTime pts = GST_BUFFER_PTS (buffer);
+  GstAppSrc *src = NULL;
+  GstClockTime from = GST_CLOCK_TIME_NONE;
+  guint64 frames = 0;
+
+  g_mutex_lock (&self->audio_lock);
+  LC_HLS_LOCK (self);
+  if (self->src[LC_MEDIA_AUDIO] != NULL && GST_CLOCK_TIME_IS_VALID (self->video_start))
+    {
+      from = GST_CLOCK_TIME_IS_VALID (self->audio_end) ? self->audio_end : self->video_start;
+      if (video_pts > from + AUDIO_STALL)
+        {
+          frames = (video_pts - AUDIO_FILL_LAG - from) / OPUS_FRAME;
+          self->audio_end = from + frames * OPUS_FRAME;
+          self->last_pts[LC_MEDIA_AUDIO] = self->audio_end - OPUS_FRAME;
+          self->silence_frames += frames;
+          src = GST_APP_SRC (gst_object_ref (self->src[LC_MEDIA_AUDIO]));
+        }
+    }
+  LC_HLS_UNLOCK (self);
+
+  if (src != NULL)
+    {
+      GST_INFO ("lesson %s: no audio for %" GST_TIME_FORMAT ": %" G_GUINT64_FORMAT
+                " ms of silence", self->lesson_id, GST_TIME_ARGS (video_pts - from),
+                frames * 20);
+      for (guint64 i = 0; i < frames; i++)
+        {
+          GstBuffer *silence = gst_buffer_new_memdup (opus_silence, sizeof opus_silence);
+
+          GST_BUFFER_PTS (silence) = GST_BUFFER_DTS (silence) = from + i * OPUS_FRAME;
+          GST_BUFFER_DURATION (silence) = OPUS_FRAME;
+          gst_app_src_push_buffer (src, silence);
+        }
+      gst_object_unref (src);
+    }
+  g_mutex_unlock (&self->audio_lock);
+}
+
+static gboolean
+push_buffer (LcHlsPackager *self, LcMediaKind kind, GstBuffer *buffer, GstClockTime pts)
+{
   gboolean keyframe = !GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT);
   gboolean want_keyframe = FALSE;
+  gboolean want_segment_keyframe = FALSE;
   GstAppSrc *src = NULL;
-
-  if (kind != LC_MEDIA_VIDEO && kind != LC_MEDIA_AUDIO)
-    return TRUE;
-  if (!GST_CLOCK_TIME_IS_VALID (pts))
-    pts = GST_BUFFER_DTS (buffer);
-  if (kind == LC_MEDIA_VIDEO && !au_has_picture (buffer))
-    return TRUE; /* parameter sets only: the next IDR carries them again */
 
   LC_HLS_LOCK (self);
   if (self->failed)
@@ -946,6 +986,18 @@ hls_push (LcConsumer *consumer, LcMediaKind kind, GstBuffer *buffer)
           if (!GST_CLOCK_TIME_IS_VALID (self->video_start))
             self->video_start = pts;
         }
+      /* Our own clock is the media's: a keyframe request every
+       * segment_duration of video. The request-to-keyframe delay is the same
+       * each time, so GOPs (and segments) come out segment_duration long;
+       * a stalled main loop cannot delay it. */
+      GstClockTime period = self->segment_duration * GST_SECOND;
+      if (!GST_CLOCK_TIME_IS_VALID (self->next_request) || pts > self->next_request + period)
+        self->next_request = pts + period; /* start, or after a hole in the video */
+      else if (pts >= self->next_request)
+        {
+          self->next_request += period;
+          want_segment_keyframe = TRUE;
+        }
     }
   else
     {
@@ -956,6 +1008,8 @@ hls_push (LcConsumer *consumer, LcMediaKind kind, GstBuffer *buffer)
         goto drop;
       if (GST_CLOCK_TIME_IS_VALID (self->last_pts[kind]) && pts <= self->last_pts[kind])
         goto drop;
+      self->audio_end = pts + (GST_BUFFER_DURATION_IS_VALID (buffer) ? GST_BUFFER_DURATION (buffer)
+                                                                     : OPUS_FRAME);
     }
 
   self->last_pts[kind] = pts;
@@ -982,6 +1036,8 @@ hls_push (LcConsumer *consumer, LcMediaKind kind, GstBuffer *buffer)
   /* Flow errors surface on the bus (and fail the packager there). */
   gst_app_src_push_buffer (src, copy);
   gst_object_unref (src);
+  if (want_segment_keyframe)
+    request_keyframe (self, "hls segment");
   return TRUE;
 
 drop:
@@ -992,6 +1048,34 @@ drop:
   if (want_keyframe)
     request_keyframe (self, "hls resync");
   return TRUE;
+}
+
+static gboolean
+hls_push (LcConsumer *consumer, LcMediaKind kind, GstBuffer *buffer)
+{
+  LcHlsPackager *self = LC_HLS_PACKAGER (consumer);
+  GstClockTime pts = GST_BUFFER_PTS (buffer);
+  gboolean ok;
+
+  if (kind != LC_MEDIA_VIDEO && kind != LC_MEDIA_AUDIO)
+    return TRUE;
+  if (!GST_CLOCK_TIME_IS_VALID (pts))
+    pts = GST_BUFFER_DTS (buffer);
+
+  if (kind == LC_MEDIA_AUDIO)
+    {
+      /* Serialised with the silence filler (both feed the audio appsrc). */
+      g_mutex_lock (&self->audio_lock);
+      ok = push_buffer (self, kind, buffer, pts);
+      g_mutex_unlock (&self->audio_lock);
+      return ok;
+    }
+  if (!au_has_picture (buffer))
+    return TRUE; /* parameter sets only: the next IDR carries them again */
+  ok = push_buffer (self, kind, buffer, pts);
+  if (ok && GST_CLOCK_TIME_IS_VALID (pts))
+    (void) 0;
+  return ok;
 }
 
 static void
@@ -1069,6 +1153,7 @@ lc_hls_packager_finalize (GObject *object)
   for (guint k = 0; k < N_KINDS; k++)
     gst_clear_caps (&self->caps[k]);
   g_mutex_clear (&self->lock);
+  g_mutex_clear (&self->audio_lock);
   G_OBJECT_CLASS (lc_hls_packager_parent_class)->finalize (object);
 }
 
@@ -1092,11 +1177,13 @@ static void
 lc_hls_packager_init (LcHlsPackager *self)
 {
   g_mutex_init (&self->lock);
+  g_mutex_init (&self->audio_lock);
   g_weak_ref_init (&self->channel, NULL);
   g_queue_init (&self->retired);
   self->open_fragments = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->state = LC_HLS_WAITING;
   self->video_start = GST_CLOCK_TIME_NONE;
+  self->audio_end = GST_CLOCK_TIME_NONE;
   for (guint k = 0; k < N_KINDS; k++)
     self->last_pts[k] = GST_CLOCK_TIME_NONE;
 }

@@ -431,7 +431,7 @@ lc_sdp_parse_offer (const char *sdp, gboolean for_whep, LcSdpOffer *offer, GErro
       lc_set_error (error, LC_ERROR_MALFORMED, NULL, "the offer is empty");
       return FALSE;
     }
-  if (strnlen (sdp, LC_SDP_MAX_BYTES + 1) > LC_SDP_MAX_BYTES)
+  if (strnlen (sdp, (gsize)LC_SDP_MAX_BYTES + 1) > (gsize)LC_SDP_MAX_BYTES)
     {
       lc_set_error (error, LC_ERROR_MALFORMED, NULL, "the offer is larger than %u bytes",
                     (guint)LC_SDP_MAX_BYTES);
@@ -678,7 +678,7 @@ lc_sdp_parse_fragment (const char *text, LcSdpFragment *frag, GError **error)
       lc_set_error (error, LC_ERROR_MALFORMED, NULL, "the fragment is empty");
       return FALSE;
     }
-  if (strnlen (text, LC_SDP_MAX_BYTES + 1) > LC_SDP_MAX_BYTES)
+  if (strnlen (text, (gsize)LC_SDP_MAX_BYTES + 1) > (gsize)LC_SDP_MAX_BYTES)
     {
       lc_set_error (error, LC_ERROR_MALFORMED, NULL, "the fragment is larger than %u bytes",
                     (guint)LC_SDP_MAX_BYTES);

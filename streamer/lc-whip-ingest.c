@@ -661,7 +661,7 @@ make_appsink (LcWhipIngest *self, LcMediaKind kind)
 /* Build "element ! element ! …" from factory names and link pad to it.
  * Returns the first element's sink pad (transfer full) or NULL. */
 static GstPad *
-link_branch (LcWhipIngest *self, GstPad *pad, GstElement **chain, guint n)
+link_branch (GstElement *pipeline, GstPad *pad, GstElement **chain, guint n)
 {
   for (guint i = 0; i < n; i++)
     if (chain[i] == NULL)
@@ -672,7 +672,7 @@ link_branch (LcWhipIngest *self, GstPad *pad, GstElement **chain, guint n)
         return NULL;
       }
   for (guint i = 0; i < n; i++)
-    gst_bin_add (GST_BIN (self->pipeline), chain[i]);
+    gst_bin_add (GST_BIN (pipeline), chain[i]);
   for (guint i = 0; i + 1 < n; i++)
     if (!gst_element_link (chain[i], chain[i + 1]))
       return NULL;
@@ -710,8 +710,13 @@ on_webrtc_pad_added (GstElement *webrtcbin, GstPad *pad, gpointer user_data)
   GstPad *sinkpad = NULL;
   gboolean video = FALSE;
 
-  if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC || self->pipeline == NULL)
+  if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
     return;
+  LC_INGEST_LOCK (self);
+  g_autoptr (GstElement) pipeline = self->pipeline != NULL ? gst_object_ref (self->pipeline) : NULL;
+  LC_INGEST_UNLOCK (self);
+  if (pipeline == NULL)
+    return; /* torn down meanwhile */
   caps = gst_pad_get_current_caps (pad);
   if (caps == NULL)
     caps = gst_pad_query_caps (pad, NULL);
@@ -734,7 +739,7 @@ on_webrtc_pad_added (GstElement *webrtcbin, GstPad *pad, gpointer user_data)
       };
       if (h264parse != NULL)
         g_object_set (h264parse, "config-interval", -1, NULL);
-      sinkpad = link_branch (self, pad, chain, G_N_ELEMENTS (chain));
+      sinkpad = link_branch (pipeline, pad, chain, G_N_ELEMENTS (chain));
       video = TRUE;
     }
   else if (g_strcmp0 (media, "video") == 0
@@ -744,7 +749,7 @@ on_webrtc_pad_added (GstElement *webrtcbin, GstPad *pad, gpointer user_data)
         gst_element_factory_make ("rtpvp8depay", NULL),
         make_appsink (self, LC_MEDIA_VIDEO),
       };
-      sinkpad = link_branch (self, pad, chain, G_N_ELEMENTS (chain));
+      sinkpad = link_branch (pipeline, pad, chain, G_N_ELEMENTS (chain));
       video = TRUE;
     }
   else if (g_strcmp0 (media, "audio") == 0
@@ -754,14 +759,14 @@ on_webrtc_pad_added (GstElement *webrtcbin, GstPad *pad, gpointer user_data)
         gst_element_factory_make ("rtpopusdepay", NULL),
         make_appsink (self, LC_MEDIA_AUDIO),
       };
-      sinkpad = link_branch (self, pad, chain, G_N_ELEMENTS (chain));
+      sinkpad = link_branch (pipeline, pad, chain, G_N_ELEMENTS (chain));
     }
   else
     {
       GstElement *chain[] = { gst_element_factory_make ("fakesink", NULL) };
       g_message ("%s: ignoring incoming %s/%s stream", self->name, media ? media : "?",
                  encoding ? encoding : "?");
-      sinkpad = link_branch (self, pad, chain, 1);
+      sinkpad = link_branch (pipeline, pad, chain, 1);
     }
 
   if (sinkpad == NULL)
@@ -830,7 +835,7 @@ on_watchdog (gpointer user_data)
   attached = self->attached;
   g_rw_lock_reader_unlock (&self->push_lock);
 
-  if (attached && g_get_monotonic_time () - last > MEDIA_TIMEOUT_S * G_USEC_PER_SEC)
+  if (attached && g_get_monotonic_time () - last > (gint64)MEDIA_TIMEOUT_S * G_USEC_PER_SEC)
     {
       g_info ("%s: no media for %d s: publisher gone", self->name, MEDIA_TIMEOUT_S);
       self->media_timed_out = TRUE;

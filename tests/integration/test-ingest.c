@@ -163,7 +163,15 @@ typedef struct
   gboolean negotiation_needed;
   gboolean answer_applied;
   GstWebRTCICEConnectionState ice_state;
+  gint dropping; /* atomic: drop all RTP before webrtcbin (a network gap) */
 } Publisher;
+
+static GstPadProbeReturn
+on_pub_rtp (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  Publisher *p = user_data;
+  return g_atomic_int_get (&p->dropping) ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+}
 
 static void
 on_pub_negotiation_needed (GstElement *webrtc, gpointer user_data)
@@ -288,6 +296,14 @@ publisher_new (const char *video, gboolean audio)
   g_signal_connect (p->webrtc, "notify::ice-gathering-state", G_CALLBACK (on_pub_gathering_state),
                     p);
   g_signal_connect (p->webrtc, "notify::ice-connection-state", G_CALLBACK (on_pub_ice_state), p);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("sink_%u", i);
+      g_autoptr (GstPad) sinkpad = gst_element_get_static_pad (p->webrtc, name);
+      if (sinkpad != NULL)
+        gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                           on_pub_rtp, p, NULL);
+    }
   g_assert_cmpint (gst_element_set_state (p->pipeline, GST_STATE_PLAYING), !=,
                    GST_STATE_CHANGE_FAILURE);
 
@@ -462,6 +478,10 @@ run_publish (const char *codec)
 
   publisher_set_answer (pub, r.answer);
   wait_for (session_connected, ingest, TIMEOUT_MS);
+  Enough first = { counter, 1, 0, 1 };
+  wait_for (has_enough, &first, TIMEOUT_MS);
+  g_test_message ("answer to first keyframe in the channel (%s): %" G_GINT64_FORMAT " ms", codec,
+                  (g_get_monotonic_time () - r.finished) / 1000);
 
   Enough enough = { counter, 50, 50, 1 };
   wait_for (has_enough, &enough, TIMEOUT_MS);
@@ -573,6 +593,48 @@ test_unusable_and_garbage (void)
   g_assert_false (lc_channel_has_publisher (channel));
 }
 
+/* Offers as Chromium and OBS send them (the fuzz seed corpus): webrtcbin
+ * must answer H.264 with the offerer's payload type, never the VP8 that
+ * Chromium lists first, and take OBS's session-level ICE credentials. */
+static void
+test_answer_real_offers (void)
+{
+  const struct
+  {
+    const char *file;
+    const char *video, *audio;
+  } cases[] = {
+    { "chromium.sdp", "a=rtpmap:102 H264/90000", "a=rtpmap:111 " },
+    { "obs.sdp", "a=rtpmap:96 H264/90000", "a=rtpmap:111 " },
+  };
+  g_autoptr (LcChannel) channel = lc_channel_new ("lesson-offers");
+  g_autoptr (LcIceConfig) ice = loopback_ice ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = g_build_filename (g_getenv ("LC_SOURCE_ROOT"), "tests", "fuzz",
+                                                "corpus", "sdp", cases[i].file, NULL);
+      g_autofree char *offer = NULL;
+      g_autoptr (GError) error = NULL;
+      g_autoptr (LcWhipIngest) ingest = lc_whip_ingest_new (channel, ice);
+      AnswerResult r = { 0 };
+
+      g_assert_true (g_file_get_contents (path, &offer, NULL, &error));
+      g_assert_no_error (error);
+      answer (ingest, offer, &r);
+      g_assert_no_error (r.error);
+      g_test_message ("%s answer:\n%s", cases[i].file, r.answer);
+      g_assert_nonnull (strstr (r.answer, cases[i].video));
+      g_assert_nonnull (strstr (r.answer, cases[i].audio));
+      g_assert_null (strstr (r.answer, "VP8"));
+      g_assert_nonnull (strstr (r.answer, "a=recvonly"));
+      g_assert_nonnull (strstr (r.answer, "a=candidate:"));
+      g_assert_cmpstr (lc_whip_ingest_get_video_codec (ingest), ==, "h264");
+      lc_webrtc_session_close (LC_WEBRTC_SESSION (ingest));
+      answer_result_clear (&r);
+    }
+}
+
 static gboolean
 session_failed (gpointer data)
 {
@@ -634,6 +696,61 @@ test_trickle (void)
   g_assert_false (lc_webrtc_session_add_remote_candidates (LC_WEBRTC_SESSION (ingest), "garbage",
                                                            &error));
   g_assert_error (error, LC_ERROR, LC_ERROR_MALFORMED);
+  answer_result_clear (&r);
+}
+
+static gboolean
+channel_has_no_publisher (gpointer data)
+{
+  return !lc_channel_has_publisher (data);
+}
+
+static gboolean
+channel_has_publisher (gpointer data)
+{
+  return lc_channel_has_publisher (data);
+}
+
+/* The publisher's media stops (ICE stays up, as when a browser tab stalls or
+ * the network drops without ICE noticing): after the media timeout the
+ * ingest leaves the channel (a publisher gap); media coming back attaches it
+ * again and the consumer continues from a keyframe. */
+static void
+test_media_gap (void)
+{
+  g_autoptr (LcChannel) channel = lc_channel_new ("lesson-gap");
+  g_autoptr (TestCounter) counter = g_object_new (TEST_TYPE_COUNTER, NULL);
+  g_autoptr (LcIceConfig) ice = loopback_ice ();
+  g_autoptr (LcWhipIngest) ingest = lc_whip_ingest_new (channel, ice);
+  g_autoptr (Publisher) pub = publisher_new ("h264", TRUE);
+  AnswerResult r = { 0 };
+
+  lc_channel_add_consumer (channel, LC_CONSUMER (counter));
+  answer (ingest, pub->offer, &r);
+  g_assert_no_error (r.error);
+  publisher_set_answer (pub, r.answer);
+  Enough enough = { counter, 20, 20, 1 };
+  wait_for (has_enough, &enough, TIMEOUT_MS);
+
+  gint64 gap_start = g_get_monotonic_time ();
+  g_atomic_int_set (&pub->dropping, TRUE);
+  wait_for (channel_has_no_publisher, channel, TIMEOUT_MS);
+  g_test_message ("publisher gap noticed after %" G_GINT64_FORMAT " ms",
+                  (g_get_monotonic_time () - gap_start) / 1000);
+  g_assert_cmpint (lc_webrtc_session_get_state (LC_WEBRTC_SESSION (ingest)), ==,
+                   LC_SESSION_DISCONNECTED);
+
+  gint keyframes = g_atomic_int_get (&counter->keyframes);
+  gint video = g_atomic_int_get (&counter->video);
+  g_atomic_int_set (&pub->dropping, FALSE);
+  wait_for (channel_has_publisher, channel, TIMEOUT_MS);
+  Enough more = { counter, video + 20, 0, keyframes + 1 };
+  wait_for (has_enough, &more, TIMEOUT_MS);
+  wait_for (session_connected, ingest, TIMEOUT_MS);
+  g_assert_cmpint (g_atomic_int_get (&counter->backwards), ==, 0);
+
+  lc_webrtc_session_close (LC_WEBRTC_SESSION (ingest));
+  lc_channel_remove_consumer (channel, LC_CONSUMER (counter));
   answer_result_clear (&r);
 }
 
@@ -747,11 +864,13 @@ main (int argc, char **argv)
 
   g_test_add_func ("/streamer/ingest/h264-opus", test_publish_h264);
   g_test_add_func ("/streamer/ingest/vp8-opus", test_publish_vp8);
+  g_test_add_func ("/streamer/ingest/answer-real-offers", test_answer_real_offers);
   g_test_add_func ("/streamer/ingest/vp8-refused", test_vp8_refused);
   g_test_add_func ("/streamer/ingest/unusable-and-garbage", test_unusable_and_garbage);
   g_test_add_func ("/streamer/ingest/publisher-race", test_publisher_race);
   g_test_add_func ("/streamer/ingest/trickle", test_trickle);
   g_test_add_func ("/streamer/ingest/ice-restart", test_ice_restart);
+  g_test_add_func ("/streamer/ingest/media-gap", test_media_gap);
 
   int ret = g_test_run ();
   gst_deinit ();

@@ -497,7 +497,8 @@ async function reconnect() {
         // 409: the server still holds the old session until it times out.
         let wait = delay;
         if (err instanceof WebRtcHttpError && err.retryAfter !== null) wait = Math.max(500, err.retryAfter * 1000);
-        setPhase('reconnecting', whipErrorDetail(err));
+        const conflict = err instanceof WebRtcHttpError && err.status === 409;
+        setPhase('reconnecting', conflict ? { key: 'studio.phase.oldSession' } : whipErrorDetail(err));
         await sleep(Math.min(wait, 5000));
         delay = Math.min(delay * 2, 5000);
       }
