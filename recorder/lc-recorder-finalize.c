@@ -2,8 +2,8 @@
  * part file of a live recording (complete or cut short by a crash) into one
  * playable faststart MP4 carrying the lesson's metadata.
  *
- *   filesrc ─ qtdemux ─┬─ queue ─ h264parse ─ (avc3) ─┐
- *                      └─ queue ─ opusparse ──────────┴─ mp4mux faststart ─ filesink <final>.tmp
+ *   filesrc ─ qtdemux ─┬─ queue (H.264, avc3) ─┐
+ *                      └─ queue (Opus) ────────┴─ mp4mux faststart ─ filesink <final>.tmp
  *
  * qtdemux reads a fragmented file moof by moof and needs no mfra, so a part
  * file whose last fragment was cut off finalises up to its last complete
@@ -31,7 +31,6 @@
 #include <unistd.h>
 
 #include <glib/gstdio.h>
-#include <gst/tag/tag.h>
 #include <openssl/evp.h>
 
 #include "common/lc-error.h"
@@ -131,7 +130,7 @@ on_demux_pad_added (GstElement *demux, GstPad *pad, gpointer user_data)
   GstStructure *s;
   const char *name;
   gboolean video;
-  GstElement *queue, *parse, *filter = NULL;
+  GstElement *queue;
   g_autoptr (GstPad) mux_pad = NULL;
   g_autoptr (GstPad) src_pad = NULL;
   g_autoptr (GstPad) sink_pad = NULL;
@@ -165,46 +164,26 @@ on_demux_pad_added (GstElement *demux, GstPad *pad, gpointer user_data)
     remux->audio_codec = g_strdup ("opus");
   g_mutex_unlock (&remux->lock);
 
+  /* No parser: the samples are already H.264 access units with SPS/PPS in
+   * band (avc3) and Opus packets; parsing them again doubled the CPU time. */
   queue = gst_element_factory_make ("queue", NULL);
-  parse = gst_element_factory_make (video ? "h264parse" : "opusparse", NULL);
-  if (video)
+  if (queue == NULL)
     {
-      g_autoptr (GstCaps) avc3
-          = gst_caps_from_string ("video/x-h264, stream-format=avc3, alignment=au");
-
-      filter = gst_element_factory_make ("capsfilter", NULL);
-      if (filter != NULL)
-        g_object_set (filter, "caps", avc3, NULL);
-    }
-  if (queue == NULL || parse == NULL || (video && filter == NULL))
-    {
-      g_clear_object (&queue);
-      g_clear_object (&parse);
-      g_clear_object (&filter);
-      set_link_error (remux, "a GStreamer element is missing (queue, h264parse, opusparse)");
+      set_link_error (remux, "the GStreamer element queue is missing");
       return;
     }
-  /* Unbounded by bytes/buffers, bounded by time: the muxer interleaves. */
+  /* Bounded by time only: the muxer interleaves the tracks. */
   g_object_set (queue, "max-size-bytes", 0, "max-size-buffers", 0, "max-size-time",
                 (guint64)5 * GST_SECOND, NULL);
-  gst_bin_add_many (GST_BIN (remux->pipeline), queue, parse, filter, NULL);
+  gst_bin_add (GST_BIN (remux->pipeline), queue);
   mux_pad = gst_element_request_pad_simple (remux->mux, video ? "video_%u" : "audio_%u");
-  if (!gst_element_link (queue, parse)
-      || (filter != NULL && !gst_element_link (parse, filter)) || mux_pad == NULL)
-    {
-      set_link_error (remux, "cannot link the remux pipeline");
-      return;
-    }
-  src_pad = gst_element_get_static_pad (filter != NULL ? filter : parse, "src");
-  if (gst_pad_link (src_pad, mux_pad) != GST_PAD_LINK_OK)
+  src_pad = gst_element_get_static_pad (queue, "src");
+  if (mux_pad == NULL || gst_pad_link (src_pad, mux_pad) != GST_PAD_LINK_OK)
     {
       set_link_error (remux, "the muxer refused a track");
       return;
     }
   gst_pad_add_probe (mux_pad, GST_PAD_PROBE_TYPE_BUFFER, on_media_buffer, remux, NULL);
-  if (filter != NULL)
-    gst_element_sync_state_with_parent (filter);
-  gst_element_sync_state_with_parent (parse);
   gst_element_sync_state_with_parent (queue);
   sink_pad = gst_element_get_static_pad (queue, "sink");
   if (gst_pad_link (pad, sink_pad) != GST_PAD_LINK_OK)
@@ -506,10 +485,18 @@ lc_recorder_finalize_file (const char *part_path, const char *final_path,
   g_return_val_if_fail (part_path != NULL && final_path != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (GST_CAT_DEFAULT == NULL)
-    GST_DEBUG_CATEGORY_INIT (lc_finalize_debug, "lc-finalize", 0, "lessoncast recording finalizer");
   if (!gst_is_initialized () && !gst_init_check (NULL, NULL, error))
     return FALSE;
+  {
+    static gsize once = 0;
+
+    if (g_once_init_enter (&once))
+      {
+        GST_DEBUG_CATEGORY_INIT (lc_finalize_debug, "lc-finalize", 0,
+                                 "lessoncast recording finalizer");
+        g_once_init_leave (&once, 1);
+      }
+  }
 
   if (g_stat (part_path, &st) != 0)
     {

@@ -13,6 +13,8 @@
  */
 #pragma once
 
+#include <gio/gio.h>
+
 #include "common/lc-store.h"
 #include "streamer/lc-channel.h"
 
@@ -34,6 +36,9 @@ G_DECLARE_FINAL_TYPE (LcRecorder, lc_recorder, LC, RECORDER, GObject)
 /* (transfer none) everything; store must outlive the recorder. */
 LcRecorder *lc_recorder_new (LcChannel *channel, LcStore *store, const char *recordings_dir,
                              const char *lesson_id, const LcRecordingMeta *meta);
+/* Milliseconds per fragment of the part file (recording.fragment_duration;
+ * default 1000): about what a crash loses. Call before lc_recorder_start. */
+void lc_recorder_set_fragment_duration (LcRecorder *recorder, guint milliseconds);
 /* Insert the Recording row (state recording) and add itself to the channel. */
 gboolean lc_recorder_start (LcRecorder *recorder, GError **error);
 const char *lc_recorder_get_recording_id (LcRecorder *recorder);

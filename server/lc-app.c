@@ -32,13 +32,6 @@
 #endif
 
 #define SESSION_PURGE_INTERVAL_S (10 * 60)
-/* TEMPORARY: until recorder/lc-recorder.c lands (keeps test binaries linking). */
-#define LC_RECORDER_PENDING 1
-#if LC_RECORDER_PENDING
-#define LC_RECORDER_PENDING_RECOVER(r, n, e) (TRUE)
-#else
-#define LC_RECORDER_PENDING_RECOVER(r, n, e) lc_recorder_recover_finish (r, n, e)
-#endif
 #define FIRST_OPERATOR_LOGIN "operator"
 
 typedef void (*LcFirstStartWriter) (const char *login, const char *password, gpointer user_data);
@@ -349,7 +342,7 @@ on_recovered (GObject *source, GAsyncResult *result, gpointer user_data)
   guint n = 0;
 
   self->recovering = FALSE;
-  if (!LC_RECORDER_PENDING_RECOVER (result, &n, &error))
+  if (!lc_recorder_recover_finish (result, &n, &error))
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_warning ("recording recovery failed: %s", error->message);
@@ -378,12 +371,8 @@ setup_live (LcApp *self, const char *data_dir, GError **error)
 
   self->recover_cancellable = g_cancellable_new ();
   self->recovering = TRUE;
-#if LC_RECORDER_PENDING
-  self->recovering = FALSE;
-#else
   lc_recorder_recover_async (self->store, self->recordings_dir, self->recover_cancellable,
                              on_recovered, g_object_ref (self));
-#endif
   return TRUE;
 }
 

@@ -564,7 +564,8 @@ content_disposition (const LcLesson *lesson, const LcRecording *recording)
   g_autoptr (GDateTime) when = g_date_time_new_from_unix_utc (
       recording->started_at > 0 ? recording->started_at : lesson->starts_at);
   g_autofree char *date = g_date_time_format (when, "%Y-%m-%d");
-  g_autofree char *title = g_utf8_substring (lesson->title, 0, 80);
+  g_autofree char *title
+      = g_utf8_substring (lesson->title, 0, MIN (g_utf8_strlen (lesson->title, -1), 80));
   g_autofree char *full = g_strdup_printf ("%s %s.mp4", title, date);
   g_autofree char *encoded = g_uri_escape_string (full, NULL, FALSE);
   g_autofree char *ascii = g_strdup (full);

@@ -32,9 +32,6 @@
 /* HLS viewers: distinct addresses that fetched the playlist this recently. */
 #define HLS_VIEWER_WINDOW_US (10 * G_USEC_PER_SEC)
 #define HLS_CLIENTS_MAX 100000
-/* TEMPORARY: until recorder/lc-recorder.c lands, recording is not wired in
- * (keeps everyone's test binaries linking). */
-#define LC_RECORDER_PENDING 1
 /* The demo broadcast. */
 #define SYNTHETIC_WIDTH 640
 #define SYNTHETIC_HEIGHT 360
@@ -409,10 +406,8 @@ on_recorder_finished (LcRecorder *recorder, gboolean ok, gpointer user_data)
 {
   LiveLesson *ll = user_data;
 
-#if !LC_RECORDER_PENDING
   g_info ("lesson %s: recording %s %s", ll->id, lc_recorder_get_recording_id (recorder),
           ok ? "ready" : "failed");
-#endif
   ll->recorder_done = TRUE;
   schedule_tick (ll->live);
 }
@@ -508,8 +503,9 @@ start_consumers (LiveLesson *ll)
       LcRecordingMeta meta = { 0 };
 
       fill_recording_meta (ll, &meta, &school, &teacher);
-#if !LC_RECORDER_PENDING
       ll->recorder = lc_recorder_new (ll->channel, live->store, live->recordings_dir, ll->id, &meta);
+      lc_recorder_set_fragment_duration (
+          ll->recorder, (guint)lc_config_get_int (config, "recording.fragment_duration"));
       ll->recorder_handler = g_signal_connect (ll->recorder, "finished",
                                                G_CALLBACK (on_recorder_finished), ll);
       if (lc_recorder_start (ll->recorder, &error))
@@ -517,7 +513,6 @@ start_consumers (LiveLesson *ll)
       else
         g_warning ("lesson %s: recording cannot start (the lesson goes on): %s", ll->id,
                    error->message);
-#endif
     }
 }
 

@@ -44,6 +44,7 @@ struct _LcChannel
 
   char *lesson_id;
   GMainContext *context;
+  GThread *owner; /* the thread that created the channel (runs context) */
 
   GMutex lock; /* LC_CHANNEL_LOCK: everything below */
   GPtrArray *consumers; /* ConsumerEntry (rc boxes) */
@@ -170,6 +171,27 @@ find_consumer_locked (LcChannel *self, LcConsumer *consumer)
 
 /* ---- signals on the main context ---- */
 
+/* Run func on the channel's context: at once on its thread, else from an
+ * idle source. Not g_main_context_invoke_full(): with the global default
+ * context, when nobody holds it at that instant, invoke runs func at once
+ * on the calling streaming thread. */
+static void
+run_on_context (LcChannel *self, GSourceFunc func, gpointer data, GDestroyNotify destroy)
+{
+  if (g_thread_self () == self->owner || g_main_context_is_owner (self->context))
+    {
+      func (data);
+      destroy (data);
+      return;
+    }
+
+  GSource *source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, func, data, destroy);
+  g_source_attach (source, self->context);
+  g_source_unref (source);
+}
+
 typedef struct
 {
   LcChannel *channel;
@@ -220,8 +242,7 @@ emit_on_context (LcChannel *self, guint signal, gboolean attached, LcConsumer *c
   call->signal = signal;
   call->attached = attached;
   call->consumer = consumer != NULL ? g_object_ref (consumer) : NULL;
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, emit_signal_cb, call,
-                              signal_call_free);
+  run_on_context (self, emit_signal_cb, call, signal_call_free);
 }
 
 /* A consumer failed (streaming thread): remove it on the main context. */
@@ -270,8 +291,7 @@ report_consumer_failure (LcChannel *self, ConsumerEntry *entry)
   FailCall *call = g_new0 (FailCall, 1);
   call->channel = g_object_ref (self);
   call->entry = consumer_entry_ref (entry);
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, remove_failed_consumer_cb, call,
-                              fail_call_free);
+  run_on_context (self, remove_failed_consumer_cb, call, fail_call_free);
 }
 
 /* ---- GObject ---- */
@@ -332,6 +352,7 @@ lc_channel_new (const char *lesson_id)
   LcChannel *self = g_object_new (LC_TYPE_CHANNEL, NULL);
   self->lesson_id = g_strdup (lesson_id);
   self->context = g_main_context_ref_thread_default ();
+  self->owner = g_thread_self ();
   return self;
 }
 

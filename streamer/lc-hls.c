@@ -29,6 +29,7 @@
 #include "streamer/lc-hls.h"
 
 #include <errno.h>
+#include <gio/gio.h>
 #include <gst/app/gstappsrc.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -56,8 +57,10 @@ GST_DEBUG_CATEGORY_STATIC (lc_hls_debug);
 typedef enum
 {
   PHASE_NONE,     /* no pipeline */
-  PHASE_RUNNING,  /* pipeline fed by push() */
+  PHASE_STARTING, /* being built on a worker thread */
+  PHASE_RUNNING,  /* fed by push() */
   PHASE_DRAINING, /* EOS sent, waiting for the last segment */
+  PHASE_STOPPING, /* being stopped on a worker thread */
 } Phase;
 
 struct _LcHlsPackager
@@ -77,33 +80,35 @@ struct _LcHlsPackager
   LcHlsState state;
   char *error;
   gboolean started;
-  gboolean finishing;     /* finish() called; a self-ref is held until done */
+  gboolean finishing; /* finish() called; a self-ref is held until done */
   gboolean publisher_gone;
   Phase phase;
   guint generation;
   GstElement *pipeline;
+  GstElement *splitmux;
   GSource *bus_source;
   GSource *drain_timer;
   GSource *kind_timer;
-  gboolean kind_wait_over;    /* the wait for the second media kind has passed */
+  gboolean kind_wait_over;         /* the wait for the second media kind has passed */
   gboolean pipeline_kind[N_KINDS]; /* kinds the current pipeline packages */
-  GHashTable *open_fragments; /* temp path → GstClockTime * start running time */
-  GQueue retired;             /* char * file names out of the window, not yet deleted */
+  GHashTable *open_fragments;      /* temp path → GstClockTime * start running time */
+  GQueue retired;                  /* char * file names out of the window, not yet deleted */
   guint64 segments_written;
 
   GMutex audio_lock; /* serialises feeding the audio appsrc; taken before LC_HLS_LOCK */
   GMutex lock;       /* LC_HLS_LOCK: everything below */
   GstCaps *caps[N_KINDS];
   gboolean reconsider_pending;
-  gboolean failed;             /* push() returns FALSE */
-  GstAppSrc *src[N_KINDS];     /* the running pipeline's inputs (refs), or NULL */
-  gboolean waiting_keyframe;   /* video restarts at the next keyframe */
-  GstClockTime video_start;    /* PTS of the generation's first keyframe */
-  GstClockTime next_request;   /* media time of the next keyframe request */
+  gboolean failed;           /* push() returns FALSE (written on the main context) */
+  gboolean fed;              /* the current pipeline got a buffer */
+  GstAppSrc *src[N_KINDS];   /* the running pipeline's inputs (refs), or NULL */
+  gboolean waiting_keyframe; /* video restarts at the next keyframe */
+  GstClockTime video_start;  /* PTS of the generation's first keyframe */
+  GstClockTime next_request; /* media time of the next keyframe request */
   GstClockTime last_pts[N_KINDS];
-  GstClockTime audio_end;      /* end of the last audio (real or silence) fed */
-  guint64 silence_frames;      /* 20 ms Opus silence packets fed so far */
-  guint64 next_segment;        /* the n of the next seg-<n>.ts */
+  GstClockTime audio_end; /* end of the last audio (real or silence) fed */
+  guint64 silence_frames; /* 20 ms Opus silence packets fed so far */
+  guint64 next_segment;   /* the n of the next seg-<n>.ts */
   guint64 dropped[N_KINDS];
 };
 
@@ -242,7 +247,7 @@ set_state (LcHlsPackager *self, LcHlsState state)
   g_info ("lesson %s: hls %s -> %s", self->lesson_id, lc_hls_state_to_string (self->state),
           lc_hls_state_to_string (state));
   self->state = state;
-  g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, (int) state);
+  g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, (int)state);
 }
 
 /* ---- files ---- */
@@ -269,8 +274,7 @@ remove_file (LcHlsPackager *self, const char *name)
   g_autofree char *path = path_in_dir (self, name);
 
   if (g_unlink (path) != 0 && errno != ENOENT && errno != ENOTDIR)
-    g_warning ("lesson %s: hls: cannot remove %s: %s", self->lesson_id, path,
-               g_strerror (errno));
+    g_warning ("lesson %s: hls: cannot remove %s: %s", self->lesson_id, path, g_strerror (errno));
 }
 
 /* Files of an earlier run in the same directory would be served as if they
@@ -285,11 +289,11 @@ remove_stale_files (LcHlsPackager *self)
     return;
   while ((name = g_dir_read_name (dir)) != NULL)
     {
-      gboolean ours = g_str_equal (name, PLAYLIST_NAME)
-                      || g_str_has_prefix (name, PLAYLIST_NAME ".") /* GLib temp files */
-                      || (g_str_has_prefix (name, "seg-")
-                          && (g_str_has_suffix (name, ".ts")
-                              || g_str_has_suffix (name, ".ts" TMP_SUFFIX)));
+      gboolean ours
+          = g_str_equal (name, PLAYLIST_NAME)
+            || g_str_has_prefix (name, PLAYLIST_NAME ".") /* GLib temp files */
+            || (g_str_has_prefix (name, "seg-")
+                && (g_str_has_suffix (name, ".ts") || g_str_has_suffix (name, ".ts" TMP_SUFFIX)));
       if (ours)
         remove_file (self, name);
     }
@@ -323,7 +327,7 @@ remove_retired (LcHlsPackager *self)
     }
 }
 
-/* ---- pipeline ---- */
+/* ---- pipeline (built and stopped on worker threads) ---- */
 
 static GstElement *
 make_element (const char *factory, GError **error)
@@ -351,24 +355,24 @@ on_splitmux_format_location (GstElement *splitmux, guint fragment_id, GstSample 
   return g_build_filename (self->dir, name, NULL);
 }
 
-/* Build the chain of one kind into the bin; returns its appsrc (transfer
- * none, owned by the bin) and the pad to link to splitmuxsink. */
+/* Build the chain of one kind into the bin and link it to splitmuxsink;
+ * returns its appsrc (transfer none, owned by the bin). */
 static GstElement *
-build_branch (GstBin *bin, LcMediaKind kind, GstCaps *caps, GstElement **last, GError **error)
+build_branch (GstBin *bin, LcMediaKind kind, GstCaps *caps, GstElement *splitmux, GError **error)
 {
   const char *video_chain[] = { "h264parse", NULL };
-  const char *audio_chain[] = { "opusdec", "audioconvert", "audioresample", "audiorate",
-                                "avenc_aac", "aacparse", NULL };
+  const char *audio_chain[]
+      = { "opusdec", "audioconvert", "audioresample", "audiorate", "avenc_aac", "aacparse", NULL };
   const char *const *chain = kind == LC_MEDIA_VIDEO ? video_chain : audio_chain;
   GstElement *src = make_element ("appsrc", error);
   GstElement *prev;
 
   if (src == NULL)
     return NULL;
-  g_object_set (src, "name", kind_name (kind), "caps", caps, "format", GST_FORMAT_TIME,
-                "is-live", FALSE, "stream-type", GST_APP_STREAM_TYPE_STREAM, "block", FALSE,
-                "emit-signals", FALSE, "max-bytes",
-                (guint64) (kind == LC_MEDIA_VIDEO ? VIDEO_QUEUE_BYTES : AUDIO_QUEUE_BYTES),
+  g_object_set (src, "name", kind_name (kind), "caps", caps, "format", GST_FORMAT_TIME, "is-live",
+                FALSE, "stream-type", GST_APP_STREAM_TYPE_STREAM, "block", FALSE, "emit-signals",
+                FALSE, "max-bytes",
+                (guint64)(kind == LC_MEDIA_VIDEO ? VIDEO_QUEUE_BYTES : AUDIO_QUEUE_BYTES),
                 "leaky-type", GST_APP_LEAKY_TYPE_UPSTREAM, NULL);
   gst_bin_add (bin, src);
   prev = src;
@@ -392,91 +396,201 @@ build_branch (GstBin *bin, LcMediaKind kind, GstCaps *caps, GstElement **last, G
         }
       prev = element;
     }
-  *last = prev;
-  return src;
-}
 
-static gboolean
-link_to_splitmux (GstElement *last, GstElement *splitmux, const char *template,
-                  GError **error)
-{
-  g_autoptr (GstPad) sinkpad = gst_element_request_pad_simple (splitmux, template);
-  g_autoptr (GstPad) srcpad = gst_element_get_static_pad (last, "src");
-
+  g_autoptr (GstPad) sinkpad
+      = gst_element_request_pad_simple (splitmux, kind == LC_MEDIA_VIDEO ? "video" : "audio_%u");
+  g_autoptr (GstPad) srcpad = gst_element_get_static_pad (prev, "src");
   if (sinkpad == NULL || srcpad == NULL || gst_pad_link (srcpad, sinkpad) != GST_PAD_LINK_OK)
     {
       lc_set_error (error, LC_ERROR_INTERNAL, NULL, "cannot link %s to splitmuxsink",
-                    GST_OBJECT_NAME (last));
-      return FALSE;
+                    GST_OBJECT_NAME (prev));
+      return NULL;
     }
-  return TRUE;
+  return src;
+}
+
+/* A pipeline being started or stopped on a worker thread (GTask data). */
+typedef struct
+{
+  LcHlsPackager *self; /* the task's source object holds the reference */
+  GstCaps *caps[N_KINDS];
+  GstElement *pipeline;
+  GstElement *splitmux;
+  GstElement *src[N_KINDS];
+  GPtrArray *unfinished; /* stop: temp files of fragments never closed */
+} PipelineJob;
+
+static void
+pipeline_job_free (gpointer data)
+{
+  PipelineJob *job = data;
+
+  for (guint k = 0; k < N_KINDS; k++)
+    {
+      gst_clear_caps (&job->caps[k]);
+      gst_clear_object (&job->src[k]);
+    }
+  gst_clear_object (&job->splitmux);
+  if (job->pipeline != NULL)
+    {
+      gst_element_set_state (job->pipeline, GST_STATE_NULL);
+      gst_clear_object (&job->pipeline);
+    }
+  g_clear_pointer (&job->unfinished, g_ptr_array_unref);
+  g_free (job);
+}
+
+/* Worker thread: build the pipeline and set it PLAYING (element creation and
+ * encoder set-up take tens to hundreds of ms: never on the main context). */
+static void
+start_job_run (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  PipelineJob *job = data;
+  LcHlsPackager *self = job->self;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *name = g_strdup_printf ("hls-%s-%u", self->lesson_id, self->generation);
+  gint64 began = g_get_monotonic_time ();
+  GstElement *muxer;
+
+  job->pipeline = gst_object_ref_sink (gst_pipeline_new (name));
+  job->splitmux = make_element ("splitmuxsink", &error);
+  muxer = job->splitmux != NULL ? make_element ("mpegtsmux", &error) : NULL;
+  if (muxer == NULL)
+    goto failed;
+  gst_object_ref_sink (job->splitmux);
+  g_object_set (job->splitmux, "muxer", muxer, "max-size-time",
+                (guint64)self->segment_duration * GST_SECOND, "send-keyframe-requests", FALSE,
+                NULL);
+  g_signal_connect (job->splitmux, "format-location-full", G_CALLBACK (on_splitmux_format_location),
+                    self);
+  gst_bin_add (GST_BIN (job->pipeline), job->splitmux);
+
+  for (guint k = 0; k < N_KINDS; k++)
+    if (job->caps[k] != NULL)
+      {
+        GstElement *src = build_branch (GST_BIN (job->pipeline), (LcMediaKind)k, job->caps[k],
+                                        job->splitmux, &error);
+        if (src == NULL)
+          goto failed;
+        job->src[k] = gst_object_ref (src);
+      }
+
+  if (gst_element_set_state (job->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+    {
+      lc_set_error (&error, LC_ERROR_INTERNAL, NULL, "the HLS pipeline did not start");
+      goto failed;
+    }
+  GST_INFO ("lesson %s: hls pipeline %s started in %" G_GINT64_FORMAT " us", self->lesson_id, name,
+            g_get_monotonic_time () - began);
+  g_task_return_boolean (task, TRUE);
+  return;
+
+failed:
+  gst_element_set_state (job->pipeline, GST_STATE_NULL);
+  g_task_return_error (task, g_steal_pointer (&error));
+}
+
+/* Worker thread: stop a pipeline (after EOS or a failure) and remove the
+ * temp files of fragments it never closed. */
+static void
+stop_job_run (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  PipelineJob *job = data;
+  gint64 began = g_get_monotonic_time ();
+
+  gst_element_set_state (job->pipeline, GST_STATE_NULL);
+  GST_INFO ("lesson %s: hls pipeline stopped in %" G_GINT64_FORMAT " us", job->self->lesson_id,
+            g_get_monotonic_time () - began);
+  for (guint i = 0; job->unfinished != NULL && i < job->unfinished->len; i++)
+    {
+      const char *path = g_ptr_array_index (job->unfinished, i);
+      if (g_unlink (path) != 0 && errno != ENOENT && errno != ENOTDIR)
+        g_warning ("lesson %s: hls: cannot remove %s: %s", job->self->lesson_id, path,
+                   g_strerror (errno));
+    }
+  g_task_return_boolean (task, TRUE);
 }
 
 static gboolean on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data);
+static void settle (LcHlsPackager *self);
 
-/* Main context. Build and start a pipeline for the given kinds (either caps
- * nullable, not both). */
-static gboolean
-build_pipeline (LcHlsPackager *self, GstCaps *video_caps, GstCaps *audio_caps, GError **error)
+/* Main context: the stop job is done. */
+static void
+on_pipeline_stopped (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autofree char *name = g_strdup_printf ("hls-%s-%u", self->lesson_id, ++self->generation);
-  g_autoptr (GstElement) pipeline = gst_pipeline_new (name);
-  GstElement *src[N_KINDS] = { NULL, NULL };
-  GstElement *last[N_KINDS] = { NULL, NULL };
-  GstElement *splitmux, *muxer;
+  LcHlsPackager *self = LC_HLS_PACKAGER (source);
 
-  gst_object_ref_sink (pipeline);
-  splitmux = make_element ("splitmuxsink", error);
-  if (splitmux == NULL)
-    return FALSE;
-  muxer = make_element ("mpegtsmux", error);
-  if (muxer == NULL)
-    {
-      gst_object_unref (gst_object_ref_sink (splitmux));
-      return FALSE;
-    }
-  g_object_set (splitmux, "muxer", muxer, "max-size-time",
-                (guint64) self->segment_duration * GST_SECOND, "send-keyframe-requests", FALSE,
-                NULL);
-  g_signal_connect (splitmux, "format-location-full", G_CALLBACK (on_splitmux_format_location),
-                    self);
-  gst_bin_add (GST_BIN (pipeline), splitmux);
+  self->phase = PHASE_NONE;
+  settle (self);
+}
 
-  if (video_caps != NULL)
+/* Main context. Stop feeding the current pipeline and stop it on a worker
+ * thread; settle() follows. */
+static void
+stop_pipeline (LcHlsPackager *self)
+{
+  PipelineJob *job = g_new0 (PipelineJob, 1);
+  GHashTableIter iter;
+  gpointer path;
+
+  LC_HLS_LOCK (self);
+  for (guint k = 0; k < N_KINDS; k++)
+    job->src[k] = (GstElement *)g_steal_pointer (&self->src[k]);
+  LC_HLS_UNLOCK (self);
+  clear_source (&self->drain_timer);
+  clear_source (&self->bus_source);
+
+  job->self = self;
+  job->pipeline = g_steal_pointer (&self->pipeline);
+  job->splitmux = g_steal_pointer (&self->splitmux);
+  if (job->splitmux != NULL)
+    g_signal_handlers_disconnect_by_data (job->splitmux, self);
+  job->unfinished = g_ptr_array_new_with_free_func (g_free);
+  g_hash_table_iter_init (&iter, self->open_fragments);
+  while (g_hash_table_iter_next (&iter, &path, NULL))
+    g_ptr_array_add (job->unfinished, g_strdup (path));
+  g_hash_table_remove_all (self->open_fragments);
+
+  self->phase = PHASE_STOPPING;
+  g_autoptr (GTask) task = g_task_new (self, NULL, on_pipeline_stopped, NULL);
+  g_task_set_task_data (task, job, pipeline_job_free);
+  g_task_run_in_thread (task, stop_job_run);
+}
+
+/* Main context: the start job is done. Install the pipeline, unless what
+ * happened meanwhile (failure, gap, end) means it is not wanted any more. */
+static void
+on_pipeline_started (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  LcHlsPackager *self = LC_HLS_PACKAGER (source);
+  GTask *task = G_TASK (result);
+  PipelineJob *job = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+
+  if (!g_task_propagate_boolean (task, &error))
     {
-      src[LC_MEDIA_VIDEO] = build_branch (GST_BIN (pipeline), LC_MEDIA_VIDEO, video_caps,
-                                          &last[LC_MEDIA_VIDEO], error);
-      if (src[LC_MEDIA_VIDEO] == NULL
-          || !link_to_splitmux (last[LC_MEDIA_VIDEO], splitmux, "video", error))
-        return FALSE;
-    }
-  if (audio_caps != NULL)
-    {
-      src[LC_MEDIA_AUDIO] = build_branch (GST_BIN (pipeline), LC_MEDIA_AUDIO, audio_caps,
-                                          &last[LC_MEDIA_AUDIO], error);
-      if (src[LC_MEDIA_AUDIO] == NULL
-          || !link_to_splitmux (last[LC_MEDIA_AUDIO], splitmux, "audio_%u", error))
-        return FALSE;
+      self->phase = PHASE_NONE;
+      fail (self, "%s", error->message);
+      return;
     }
 
-  g_autoptr (GstBus) bus = gst_pipeline_get_bus (GST_PIPELINE (pipeline));
+  self->pipeline = g_steal_pointer (&job->pipeline);
+  self->splitmux = g_steal_pointer (&job->splitmux);
+  self->phase = PHASE_RUNNING;
+  if (self->failed || self->finishing || self->publisher_gone)
+    {
+      stop_pipeline (self);
+      return;
+    }
+
+  g_autoptr (GstBus) bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
   self->bus_source = gst_bus_create_watch (bus);
-  g_source_set_callback (self->bus_source, (GSourceFunc) (void (*) (void)) on_bus_message, self,
+  g_source_set_callback (self->bus_source, (GSourceFunc)(void (*) (void))on_bus_message, self,
                          NULL);
   g_source_attach (self->bus_source, self->context);
 
-  if (gst_element_set_state (pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
-    {
-      clear_source (&self->bus_source);
-      gst_element_set_state (pipeline, GST_STATE_NULL);
-      lc_set_error (error, LC_ERROR_INTERNAL, NULL, "the HLS pipeline did not start");
-      return FALSE;
-    }
-
-  self->pipeline = g_steal_pointer (&pipeline);
-  self->phase = PHASE_RUNNING;
-  self->pipeline_kind[LC_MEDIA_VIDEO] = video_caps != NULL;
-  self->pipeline_kind[LC_MEDIA_AUDIO] = audio_caps != NULL;
+  for (guint k = 0; k < N_KINDS; k++)
+    self->pipeline_kind[k] = job->src[k] != NULL;
   self->kind_wait_over = FALSE;
   if (self->segments_written > 0)
     lc_playlist_mark_discontinuity (self->playlist);
@@ -484,57 +598,56 @@ build_pipeline (LcHlsPackager *self, GstCaps *video_caps, GstCaps *audio_caps, G
   LC_HLS_LOCK (self);
   for (guint k = 0; k < N_KINDS; k++)
     {
-      self->src[k] = src[k] != NULL ? GST_APP_SRC (gst_object_ref (src[k])) : NULL;
+      self->src[k] = (GstAppSrc *)g_steal_pointer (&job->src[k]);
       self->last_pts[k] = GST_CLOCK_TIME_NONE;
     }
-  self->waiting_keyframe = video_caps != NULL;
+  self->fed = FALSE;
+  self->waiting_keyframe = self->src[LC_MEDIA_VIDEO] != NULL;
   self->video_start = GST_CLOCK_TIME_NONE;
   self->next_request = GST_CLOCK_TIME_NONE;
   self->audio_end = GST_CLOCK_TIME_NONE;
+  gboolean video = self->src[LC_MEDIA_VIDEO] != NULL;
+  g_autoptr (GstCaps) audio_caps
+      = self->caps[LC_MEDIA_AUDIO] != NULL ? gst_caps_ref (self->caps[LC_MEDIA_AUDIO]) : NULL;
+  g_autoptr (GstAppSrc) audio_src
+      = self->src[LC_MEDIA_AUDIO] != NULL ? gst_object_ref (self->src[LC_MEDIA_AUDIO]) : NULL;
   LC_HLS_UNLOCK (self);
 
-  g_info ("lesson %s: hls pipeline %u started (%s%s%s)", self->lesson_id, self->generation,
-          video_caps != NULL ? "h264" : "", video_caps != NULL && audio_caps != NULL ? " + " : "",
-          audio_caps != NULL ? "opus -> aac" : "");
+  /* Audio caps that changed while the pipeline was being built. */
+  if (audio_src != NULL && audio_caps != NULL && caps_are_opus (audio_caps)
+      && !gst_caps_is_equal (audio_caps, job->caps[LC_MEDIA_AUDIO]))
+    gst_app_src_set_caps (audio_src, audio_caps);
+
+  g_info ("lesson %s: hls pipeline %u running (%s%s%s)", self->lesson_id, self->generation,
+          video ? "h264" : "", video && self->pipeline_kind[LC_MEDIA_AUDIO] ? " + " : "",
+          self->pipeline_kind[LC_MEDIA_AUDIO] ? "opus -> aac" : "");
   /* The first segment starts at this keyframe; then one per segment,
    * requested from push() on the media clock. */
-  if (video_caps != NULL)
+  if (video)
     request_keyframe (self, "hls start");
-  return TRUE;
+  reconsider (self); /* caps may have changed meanwhile */
 }
 
-/* Main context. Stop feeding, stop the pipeline (it has reached EOS or
- * failed: setting NULL only joins idle threads), remove unfinished files. */
+/* Main context. Build a pipeline for the given kinds (either caps nullable,
+ * not both) on a worker thread; on_pipeline_started() follows. */
 static void
-teardown_pipeline (LcHlsPackager *self)
+start_pipeline (LcHlsPackager *self, GstCaps *video_caps, GstCaps *audio_caps)
 {
-  GstAppSrc *src[N_KINDS];
+  PipelineJob *job = g_new0 (PipelineJob, 1);
 
-  LC_HLS_LOCK (self);
-  for (guint k = 0; k < N_KINDS; k++)
-    src[k] = g_steal_pointer (&self->src[k]);
-  LC_HLS_UNLOCK (self);
-  for (guint k = 0; k < N_KINDS; k++)
-    g_clear_pointer (&src[k], gst_object_unref);
-
-  clear_source (&self->drain_timer);
-  clear_source (&self->bus_source);
-  if (self->pipeline != NULL)
-    {
-      gst_element_set_state (self->pipeline, GST_STATE_NULL);
-      g_clear_pointer (&self->pipeline, gst_object_unref);
-    }
-  self->phase = PHASE_NONE;
-
-  /* Fragments opened but never closed are incomplete. */
-  GHashTableIter iter;
-  gpointer path;
-  g_hash_table_iter_init (&iter, self->open_fragments);
-  while (g_hash_table_iter_next (&iter, &path, NULL))
-    if (g_unlink (path) != 0 && errno != ENOENT && errno != ENOTDIR)
-      g_warning ("lesson %s: hls: cannot remove %s: %s", self->lesson_id, (char *) path,
-                 g_strerror (errno));
-  g_hash_table_remove_all (self->open_fragments);
+  job->self = self;
+  /* h264parse learns everything else (size, profile, rate) from the stream
+   * itself, also when a publisher changes resolution: only the format. */
+  job->caps[LC_MEDIA_VIDEO]
+      = video_caps != NULL
+            ? gst_caps_from_string ("video/x-h264, stream-format=byte-stream, alignment=au")
+            : NULL;
+  job->caps[LC_MEDIA_AUDIO] = audio_caps != NULL ? gst_caps_ref (audio_caps) : NULL;
+  self->generation++;
+  self->phase = PHASE_STARTING;
+  g_autoptr (GTask) task = g_task_new (self, NULL, on_pipeline_started, NULL);
+  g_task_set_task_data (task, job, pipeline_job_free);
+  g_task_run_in_thread (task, start_job_run);
 }
 
 static gboolean
@@ -545,13 +658,12 @@ on_drain_timeout (gpointer user_data)
   g_warning ("lesson %s: hls: the pipeline did not drain in %d ms; stopped", self->lesson_id,
              DRAIN_TIMEOUT_MS);
   g_clear_pointer (&self->drain_timer, g_source_unref);
-  teardown_pipeline (self);
-  reconsider (self);
+  stop_pipeline (self);
   return G_SOURCE_REMOVE;
 }
 
 /* Main context. EOS into the pipeline: splitmuxsink closes the last
- * fragment, then the bus says EOS. */
+ * fragment, then the bus says EOS and the pipeline is stopped. */
 static void
 start_drain (LcHlsPackager *self)
 {
@@ -562,8 +674,17 @@ start_drain (LcHlsPackager *self)
   LC_HLS_LOCK (self);
   for (guint k = 0; k < N_KINDS; k++)
     src[k] = g_steal_pointer (&self->src[k]);
+  gboolean fed = self->fed;
   LC_HLS_UNLOCK (self);
 
+  if (!fed)
+    {
+      /* Nothing went in: nothing to close. */
+      for (guint k = 0; k < N_KINDS; k++)
+        g_clear_pointer (&src[k], gst_object_unref);
+      stop_pipeline (self);
+      return;
+    }
   self->phase = PHASE_DRAINING;
   for (guint k = 0; k < N_KINDS; k++)
     if (src[k] != NULL)
@@ -601,17 +722,15 @@ on_fragment_closed (LcHlsPackager *self, const char *location, GstClockTime runn
   g_autofree char *final_path = g_strndup (location, strlen (location) - strlen (TMP_SUFFIX));
   g_autofree char *uri = g_path_get_basename (final_path);
 
+  g_hash_table_remove (self->open_fragments, location);
   if (!GST_CLOCK_TIME_IS_VALID (running_time) || !GST_CLOCK_TIME_IS_VALID (begin)
       || running_time <= begin || g_stat (location, &st) != 0 || st.st_size == 0)
     {
       /* Nothing in it (EOS right after a cut): not a segment. */
       GST_DEBUG ("lesson %s: empty fragment %s dropped", self->lesson_id, location);
       g_unlink (location);
-      g_hash_table_remove (self->open_fragments, location);
       return;
     }
-  g_hash_table_remove (self->open_fragments, location);
-
   if (g_rename (location, final_path) != 0)
     {
       int saved = errno;
@@ -620,7 +739,7 @@ on_fragment_closed (LcHlsPackager *self, const char *location, GstClockTime runn
       return;
     }
 
-  double duration = (double) (running_time - begin) / GST_SECOND;
+  double duration = (double)(running_time - begin) / GST_SECOND;
   lc_playlist_add_segment (self->playlist, uri, duration, FALSE);
   self->segments_written++;
   retire_expired (self);
@@ -636,7 +755,16 @@ on_fragment_closed (LcHlsPackager *self, const char *location, GstClockTime runn
 
 /* ---- ending ---- */
 
-/* Main context. The pipeline is gone: ENDLIST, ENDED, drop the self-ref. */
+static void
+release_finishing (LcHlsPackager *self)
+{
+  if (!self->finishing)
+    return;
+  self->finishing = FALSE;
+  g_object_unref (self); /* taken in finish(); may be the last reference */
+}
+
+/* Main context, no pipeline. ENDLIST, ENDED. */
 static void
 complete_finish (LcHlsPackager *self)
 {
@@ -650,21 +778,33 @@ complete_finish (LcHlsPackager *self)
       fail (self, "cannot write the playlist: %s", error->message);
       return;
     }
-  if (self->state != LC_HLS_FAILED)
-    set_state (self, LC_HLS_ENDED);
-  if (self->finishing)
-    {
-      self->finishing = FALSE;
-      g_object_unref (self); /* taken in finish() */
-    }
+  set_state (self, LC_HLS_ENDED);
+  release_finishing (self);
 }
 
+/* Main context, no pipeline: the failure is complete. */
+static void
+complete_failure (LcHlsPackager *self)
+{
+  clear_source (&self->kind_timer);
+  /* Best effort: players stop waiting for segments that will not come. */
+  if (self->segments_written > 0)
+    {
+      lc_playlist_end (self->playlist);
+      write_playlist (self, NULL);
+    }
+  set_state (self, LC_HLS_FAILED);
+  release_finishing (self);
+}
+
+/* Main context. push() returns FALSE from now on (the channel drops the
+ * packager); the state becomes FAILED once the pipeline has stopped. */
 static void
 fail (LcHlsPackager *self, const char *format, ...)
 {
   va_list args;
 
-  if (self->state == LC_HLS_FAILED || self->state == LC_HLS_ENDED)
+  if (self->failed || self->state == LC_HLS_ENDED)
     return;
   va_start (args, format);
   g_free (self->error);
@@ -676,20 +816,21 @@ fail (LcHlsPackager *self, const char *format, ...)
   self->failed = TRUE;
   LC_HLS_UNLOCK (self);
 
-  teardown_pipeline (self);
-  clear_source (&self->kind_timer);
-  /* Best effort: players stop waiting for segments that will not come. */
-  if (self->segments_written > 0)
-    {
-      lc_playlist_end (self->playlist);
-      write_playlist (self, NULL);
-    }
-  set_state (self, LC_HLS_FAILED);
-  if (self->finishing)
-    {
-      self->finishing = FALSE;
-      g_object_unref (self); /* taken in finish() */
-    }
+  if (self->phase == PHASE_RUNNING || self->phase == PHASE_DRAINING)
+    stop_pipeline (self);
+  else if (self->phase == PHASE_NONE)
+    complete_failure (self);
+  /* STARTING, STOPPING: settle() follows. */
+}
+
+/* Main context: no pipeline any more (stopped, or its start failed). */
+static void
+settle (LcHlsPackager *self)
+{
+  if (self->failed)
+    complete_failure (self);
+  else
+    reconsider (self);
 }
 
 /* ---- bus ---- */
@@ -723,11 +864,8 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
       }
     case GST_MESSAGE_EOS:
       if (self->phase == PHASE_DRAINING)
-        {
-          teardown_pipeline (self);
-          reconsider (self);
-        }
-      return G_SOURCE_CONTINUE; /* the watch is gone after teardown */
+        stop_pipeline (self);
+      return G_SOURCE_CONTINUE; /* the watch is gone */
     case GST_MESSAGE_ELEMENT:
       {
         const GstStructure *s = gst_message_get_structure (message);
@@ -772,7 +910,6 @@ reconsider (LcHlsPackager *self)
 {
   g_autoptr (GstCaps) video = NULL;
   g_autoptr (GstCaps) audio = NULL;
-  g_autoptr (GError) error = NULL;
 
   LC_HLS_LOCK (self);
   self->reconsider_pending = FALSE;
@@ -780,14 +917,14 @@ reconsider (LcHlsPackager *self)
   audio = self->caps[LC_MEDIA_AUDIO] != NULL ? gst_caps_ref (self->caps[LC_MEDIA_AUDIO]) : NULL;
   LC_HLS_UNLOCK (self);
 
-  if (self->state == LC_HLS_FAILED || self->state == LC_HLS_ENDED)
+  if (self->failed || self->state == LC_HLS_ENDED)
     return;
   if (self->finishing)
     {
       if (self->phase == PHASE_NONE)
         complete_finish (self);
       else
-        start_drain (self);
+        start_drain (self); /* RUNNING; the other phases settle by themselves */
       return;
     }
 
@@ -807,18 +944,17 @@ reconsider (LcHlsPackager *self)
   if (!video_ok)
     {
       g_free (self->error);
-      self->error = g_strdup_printf ("%s video cannot be packaged as HLS without a transcode, "
-                                     "and transcoding is not implemented",
-                                     g_str_equal (caps_name (video), "video/x-vp8")
-                                         ? "VP8"
-                                         : caps_name (video));
+      self->error = g_strdup_printf (
+          "%s video cannot be packaged as HLS without a transcode, "
+          "and transcoding is not implemented",
+          g_str_equal (caps_name (video), "video/x-vp8") ? "VP8" : caps_name (video));
       set_state (self, LC_HLS_UNAVAILABLE);
       return;
     }
   if (audio != NULL && !caps_are_opus (audio))
     {
-      g_warning ("lesson %s: hls: audio %s not supported; packaging video only",
-                 self->lesson_id, caps_name (audio));
+      g_warning ("lesson %s: hls: audio %s not supported; packaging video only", self->lesson_id,
+                 caps_name (audio));
       g_clear_pointer (&audio, gst_caps_unref);
     }
   if (video == NULL && audio == NULL)
@@ -837,8 +973,7 @@ reconsider (LcHlsPackager *self)
       g_clear_pointer (&self->error, g_free);
       set_state (self, self->segments_written > 0 ? LC_HLS_LIVE : LC_HLS_WAITING);
     }
-  if (!build_pipeline (self, video, audio, &error))
-    fail (self, "%s", error->message);
+  start_pipeline (self, video, audio);
 }
 
 static gboolean
@@ -883,10 +1018,10 @@ hls_set_caps (LcConsumer *consumer, LcMediaKind kind, GstCaps *caps)
   if (changed && self->src[kind] != NULL)
     {
       gboolean usable = kind == LC_MEDIA_VIDEO ? caps_are_h264 (caps) : caps_are_opus (caps);
-      if (usable)
-        src = GST_APP_SRC (gst_object_ref (self->src[kind]));
-      else
+      if (!usable)
         g_clear_pointer (&self->src[kind], gst_object_unref); /* stop feeding it */
+      else if (kind == LC_MEDIA_AUDIO)
+        src = GST_APP_SRC (gst_object_ref (self->src[kind])); /* video: see start_pipeline */
     }
   LC_HLS_UNLOCK (self);
 
@@ -909,8 +1044,8 @@ hls_set_caps (LcConsumer *consumer, LcMediaKind kind, GstCaps *caps)
  * Real audio that comes back continues after the filled part. */
 static const guint8 opus_silence[] = { 0xf8, 0xff, 0xfe };
 #define OPUS_FRAME (20 * GST_MSECOND)
-#define AUDIO_STALL (1 * GST_SECOND)        /* audio this far behind video is filled… */
-#define AUDIO_FILL_LAG (500 * GST_MSECOND)  /* …up to this far behind it */
+#define AUDIO_STALL (1 * GST_SECOND)       /* audio this far behind video is filled… */
+#define AUDIO_FILL_LAG (500 * GST_MSECOND) /* …up to this far behind it */
 
 /* Video streaming thread, after a video buffer at video_pts went in. */
 static void
@@ -938,9 +1073,8 @@ fill_audio_gap (LcHlsPackager *self, GstClockTime video_pts)
 
   if (src != NULL)
     {
-      GST_INFO ("lesson %s: no audio for %" GST_TIME_FORMAT ": %" G_GUINT64_FORMAT
-                " ms of silence", self->lesson_id, GST_TIME_ARGS (video_pts - from),
-                frames * 20);
+      GST_INFO ("lesson %s: no audio for %" GST_TIME_FORMAT ": %" G_GUINT64_FORMAT " ms of silence",
+                self->lesson_id, GST_TIME_ARGS (video_pts - from), frames * 20);
       for (guint64 i = 0; i < frames; i++)
         {
           GstBuffer *silence = gst_buffer_new_memdup (opus_silence, sizeof opus_silence);
@@ -1008,11 +1142,13 @@ push_buffer (LcHlsPackager *self, LcMediaKind kind, GstBuffer *buffer, GstClockT
         goto drop;
       if (GST_CLOCK_TIME_IS_VALID (self->last_pts[kind]) && pts <= self->last_pts[kind])
         goto drop;
-      self->audio_end = pts + (GST_BUFFER_DURATION_IS_VALID (buffer) ? GST_BUFFER_DURATION (buffer)
-                                                                     : OPUS_FRAME);
+      self->audio_end
+          = pts
+            + (GST_BUFFER_DURATION_IS_VALID (buffer) ? GST_BUFFER_DURATION (buffer) : OPUS_FRAME);
     }
 
   self->last_pts[kind] = pts;
+  self->fed = TRUE;
   src = GST_APP_SRC (gst_object_ref (self->src[kind]));
   LC_HLS_UNLOCK (self);
 
@@ -1074,7 +1210,7 @@ hls_push (LcConsumer *consumer, LcMediaKind kind, GstBuffer *buffer)
     return TRUE; /* parameter sets only: the next IDR carries them again */
   ok = push_buffer (self, kind, buffer, pts);
   if (ok && GST_CLOCK_TIME_IS_VALID (pts))
-    (void) 0;
+    fill_audio_gap (self, pts);
   return ok;
 }
 
@@ -1131,9 +1267,34 @@ static void
 lc_hls_packager_dispose (GObject *object)
 {
   LcHlsPackager *self = LC_HLS_PACKAGER (object);
+  GstAppSrc *src[N_KINDS];
+  GHashTableIter iter;
+  gpointer path;
 
+  /* No job is in flight (each holds a reference): stop what runs, here. */
   clear_source (&self->kind_timer);
-  teardown_pipeline (self);
+  clear_source (&self->drain_timer);
+  clear_source (&self->bus_source);
+  LC_HLS_LOCK (self);
+  for (guint k = 0; k < N_KINDS; k++)
+    src[k] = g_steal_pointer (&self->src[k]);
+  LC_HLS_UNLOCK (self);
+  for (guint k = 0; k < N_KINDS; k++)
+    g_clear_pointer (&src[k], gst_object_unref);
+  if (self->splitmux != NULL)
+    g_signal_handlers_disconnect_by_data (self->splitmux, self);
+  gst_clear_object (&self->splitmux);
+  if (self->pipeline != NULL)
+    {
+      gst_element_set_state (self->pipeline, GST_STATE_NULL);
+      gst_clear_object (&self->pipeline);
+    }
+  self->phase = PHASE_NONE;
+  g_hash_table_iter_init (&iter, self->open_fragments);
+  while (g_hash_table_iter_next (&iter, &path, NULL))
+    g_unlink (path);
+  g_hash_table_remove_all (self->open_fragments);
+
   G_OBJECT_CLASS (lc_hls_packager_parent_class)->dispose (object);
 }
 
@@ -1167,9 +1328,9 @@ lc_hls_packager_class_init (LcHlsPackagerClass *klass)
 
   /* "state-changed" (LcHlsState state): main context. The state is passed
    * as a plain int (no enum GType is registered for it). */
-  signals[SIGNAL_STATE_CHANGED] = g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass),
-                                                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                                G_TYPE_NONE, 1, G_TYPE_INT);
+  signals[SIGNAL_STATE_CHANGED]
+      = g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 1, G_TYPE_INT);
   GST_DEBUG_CATEGORY_INIT (lc_hls_debug, "lc-hls", 0, "lessoncast HLS packager");
 }
 

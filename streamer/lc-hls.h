@@ -21,7 +21,7 @@ typedef enum
   LC_HLS_WAITING,     /* no media yet */
   LC_HLS_LIVE,        /* playlist has segments */
   LC_HLS_ENDED,       /* ENDLIST written */
-  LC_HLS_UNAVAILABLE, /* codec cannot be packaged (VP8 without transcode) */
+  LC_HLS_UNAVAILABLE, /* codec cannot be packaged (VP8 without transcode; reason in get_error) */
   LC_HLS_FAILED,      /* the packaging pipeline failed (see lc_hls_packager_get_error) */
 } LcHlsState;
 

@@ -16,10 +16,10 @@ typedef struct
 
 struct _LcPlaylist
 {
-  guint target_duration; /* what the caller asked for: the floor of TARGETDURATION */
-  guint max_rounded;     /* largest rounded EXTINF ever added (never decreases) */
-  guint window;          /* 0 = keep every segment */
-  GQueue segments;       /* LcPlaylistSegment *, oldest first: the window */
+  guint target_duration;          /* what the caller asked for: the floor of TARGETDURATION */
+  guint max_rounded;              /* largest rounded EXTINF ever added (never decreases) */
+  guint window;                   /* 0 = keep every segment */
+  GQueue segments;                /* LcPlaylistSegment *, oldest first: the window */
   guint64 media_sequence;         /* sequence number of the first segment in the window */
   guint64 discontinuity_sequence; /* DISCONTINUITY tags that slid out of the window */
   gboolean pending_discontinuity;
@@ -51,7 +51,7 @@ lc_playlist_free (LcPlaylist *playlist)
 {
   if (playlist == NULL)
     return;
-  g_queue_clear_full (&playlist->segments, (GDestroyNotify) segment_free);
+  g_queue_clear_full (&playlist->segments, (GDestroyNotify)segment_free);
   g_ptr_array_unref (playlist->expired);
   g_free (playlist);
 }
@@ -92,7 +92,7 @@ lc_playlist_add_segment (LcPlaylist *playlist, const char *uri, double duration,
   /* RFC 8216 §4.3.3.1: each EXTINF rounded to the nearest integer must not
    * exceed the target duration, and the target must not change downwards
    * while the playlist is live: keep the maximum ever seen. */
-  guint rounded = (guint) lround (segment->duration);
+  guint rounded = (guint)lround (segment->duration);
   playlist->max_rounded = MAX (playlist->max_rounded, rounded);
 
   while (playlist->window > 0 && playlist->segments.length > playlist->window)

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <gst/gst.h>
+#include <gst/sdp/sdp.h>
 
 #include "lc-ice.h"
 #include "lc-sdp.h"
@@ -17,6 +18,12 @@ G_BEGIN_DECLS
  * skips 127.0.0.1 unless added), the first STUN server and every TURN server
  * (credentials from ice->turn_secret for turn_user). */
 void lc_webrtc_configure_ice (GstElement *webrtcbin, const LcIceConfig *ice, const char *turn_user);
+
+/* Copy the session-level a=setup, a=ice-ufrag, a=ice-pwd, a=ice-options and
+ * a=fingerprint into every media section that lacks its own: libdatachannel
+ * (OBS) writes them only at session level, and webrtcbin 1.22 refuses such an
+ * offer ("media 0 is missing … 'setup' attribute"). */
+void lc_webrtc_normalize_offer (GstSDPMessage *sdp);
 
 /* SDP or sdpfrag text with the address of every host candidate replaced by
  * ice->public_address (1:1 NAT); a copy of sdp when none is configured.

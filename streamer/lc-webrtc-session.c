@@ -230,6 +230,30 @@ lc_webrtc_configure_ice (GstElement *webrtcbin, const LcIceConfig *ice, const ch
       }
 }
 
+void
+lc_webrtc_normalize_offer (GstSDPMessage *sdp)
+{
+  static const char *const names[] = { "setup", "ice-ufrag", "ice-pwd", "ice-options",
+                                       "fingerprint" };
+
+  g_return_if_fail (sdp != NULL);
+
+  for (gsize n = 0; n < G_N_ELEMENTS (names); n++)
+    {
+      const char *value = gst_sdp_message_get_attribute_val (sdp, names[n]);
+
+      if (value == NULL)
+        continue;
+      for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
+        {
+          GstSDPMedia *media = (GstSDPMedia *)gst_sdp_message_get_media (sdp, i);
+
+          if (gst_sdp_media_get_attribute_val (media, names[n]) == NULL)
+            gst_sdp_media_add_attribute (media, names[n], value);
+        }
+    }
+}
+
 /* One "a=candidate:…" line with a host candidate's address replaced. */
 static char *
 rewrite_candidate_line (const char *line, const char *address)

@@ -105,6 +105,22 @@ static void viewer_fail (LcWhepViewer *self, const char *reason);
 
 /* ---- hops from GStreamer threads to the main context ---- */
 
+/* Run func on context's owner thread, always later. Not
+ * g_main_context_invoke_full(): when context is the global default one and
+ * nobody holds it at that instant, invoke runs func at once on the calling
+ * (streaming) thread. */
+static void
+run_on_context (GMainContext *context, GSourceFunc func, gpointer data, GDestroyNotify destroy)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, func, data, destroy);
+  g_source_attach (source, context);
+  g_source_unref (source);
+}
+
+
 typedef void (*HopFunc) (LcWhepViewer *self, gpointer data);
 
 typedef struct
@@ -145,7 +161,7 @@ hop (LcWhepViewer *self, HopFunc func, gpointer data, GDestroyNotify destroy)
   h->func = func;
   h->data = data;
   h->destroy = destroy;
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, run_hop, h, free_hop);
+  run_on_context (self->context, run_hop, h, free_hop);
 }
 
 static void
@@ -214,6 +230,9 @@ teardown (LcWhepViewer *self)
       lc_channel_remove_consumer (self->channel, LC_CONSUMER (self));
       self->in_channel = FALSE;
     }
+  if (self->dropped > 0)
+    g_info ("lesson %s %s: dropped %" G_GUINT64_FORMAT " buffers it could not take in time",
+            lc_channel_get_lesson_id (self->channel), self->name, self->dropped);
 
   if (self->answer_task != NULL)
     {
@@ -251,8 +270,12 @@ teardown (LcWhepViewer *self)
 static void
 viewer_fail (LcWhepViewer *self, const char *reason)
 {
+  /* Listeners may drop their references when told. */
+  g_autoptr (LcWhepViewer) keep = NULL;
+
   if (self->state == LC_SESSION_FAILED || self->state == LC_SESSION_CLOSED)
     return;
+  keep = g_object_ref (self);
   g_atomic_int_set (&self->dead, TRUE);
   g_message ("lesson %s %s: failed: %s", lc_channel_get_lesson_id (self->channel), self->name,
              reason);
@@ -416,6 +439,7 @@ on_rtpbin_ssrc_active (GstElement *rtpbin, guint session, guint ssrc, gpointer u
   LC_VIEWER_LOCK (self);
   self->last_rtcp = g_get_monotonic_time ();
   LC_VIEWER_UNLOCK (self);
+  GST_LOG ("%s: RTCP from ssrc %08x", self->name, ssrc);
 }
 
 /* Streaming thread (RTCP): the viewer asked for a keyframe (PLI/FIR). */
@@ -714,8 +738,7 @@ promise_data_free (gpointer data)
 {
   PromiseData *pd = data;
 
-  g_main_context_invoke_full (pd->viewer->context, G_PRIORITY_DEFAULT, do_nothing, pd,
-                              promise_data_free_now);
+  run_on_context (pd->viewer->context, do_nothing, pd, promise_data_free_now);
 }
 
 static GstPromise *
@@ -1095,9 +1118,11 @@ static void
 viewer_close (LcWebrtcSession *session)
 {
   LcWhepViewer *self = LC_WHEP_VIEWER (session);
+  g_autoptr (LcWhepViewer) keep = NULL;
 
   if (self->state == LC_SESSION_CLOSED || self->state == LC_SESSION_FAILED)
     return;
+  keep = g_object_ref (self);
   g_info ("lesson %s %s: closed", lc_channel_get_lesson_id (self->channel), self->name);
   teardown (self);
   set_state (self, LC_SESSION_CLOSED);

@@ -11,7 +11,7 @@
  *
  * Threads: the public API runs on the main context. webrtcbin's promise and
  * notify callbacks and the appsink callbacks run on GStreamer threads; they
- * hop to the main context (g_main_context_invoke_full, holding a ref) for
+ * hop to the main context (an idle source holding a ref) for
  * anything that touches state, except the media push itself, which runs on
  * the streaming thread under push_lock (read) so that detaching (write)
  * never races a push into a channel that has another publisher by then.
@@ -47,6 +47,7 @@ struct _LcWhipIngest
   LcChannel *channel;
   LcIceConfig *ice;
   GMainContext *context;
+  GThread *owner; /* the thread that created the ingest (runs context) */
   char *name; /* for logs: "lesson <id> whip <n>" */
   gboolean allow_vp8;
   GstElement *pipeline;
@@ -117,7 +118,11 @@ free_hop (gpointer user_data)
   g_free (hop);
 }
 
-/* Run func on the main context (at once when already there). */
+/* Run func on the main context: at once on its thread, else from an idle
+ * source. Not g_main_context_invoke_full(): with the global default context,
+ * when nobody holds it at that instant, invoke runs func at once on the
+ * calling webrtcbin thread, and tearing the pipeline down from there
+ * deadlocks. */
 static void
 hop_to_main (LcWhipIngest *self, MainFunc func, gpointer data, GDestroyNotify free_data)
 {
@@ -127,7 +132,18 @@ hop_to_main (LcWhipIngest *self, MainFunc func, gpointer data, GDestroyNotify fr
   hop->func = func;
   hop->data = data;
   hop->free_data = free_data;
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, run_hop, hop, free_hop);
+  if (g_thread_self () == self->owner || g_main_context_is_owner (self->context))
+    {
+      run_hop (hop);
+      free_hop (hop);
+      return;
+    }
+
+  GSource *source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, run_hop, hop, free_hop);
+  g_source_attach (source, self->context);
+  g_source_unref (source);
 }
 
 static GSource *
@@ -1008,6 +1024,7 @@ lc_whip_ingest_answer_async (LcWebrtcSession *session, const char *offer_sdp,
       g_task_return_new_error (task, LC_ERROR, LC_ERROR_MALFORMED, "the offer does not parse");
       return;
     }
+  lc_webrtc_normalize_offer (sdp);
   g_free (self->remote_ufrag);
   self->remote_ufrag = g_strdup (offer.ice_ufrag);
 
@@ -1214,6 +1231,7 @@ lc_whip_ingest_new (LcChannel *channel, const LcIceConfig *ice)
   self->channel = g_object_ref (channel);
   self->ice = lc_ice_config_copy (ice);
   self->context = g_main_context_ref_thread_default ();
+  self->owner = g_thread_self ();
   self->name = g_strdup_printf ("lesson %s whip %08x", lc_channel_get_lesson_id (channel),
                                 g_random_int ());
   return self;

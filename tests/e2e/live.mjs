@@ -28,13 +28,16 @@ const START_IN_MS = 90_000;
 // HTTP errors the pages meet by design and handle: 401 from /auth/me when
 // anonymous, 404 for the HLS playlist before its first segment (and for a
 // WHEP session the server already closed), 409 from WHEP before the media
-// flows, 503 from WHEP when the server could not set a viewer up in time
+// flows (and from WHIP while a reconnection waits for the server to let go
+// of the dropped connection), 503 from WHEP when the server could not set a viewer up in time
 // (the page retries). Anything else is reported.
 function expectedFailure(method, pathname, status) {
   if (status === 401 && pathname === '/api/v1/auth/me') return true;
   if (status === 404 && method === 'GET' && pathname.startsWith('/hls/')) return true;
   if (status === 404 && method === 'DELETE' && /^\/whep\/[^/]+\/[^/]+$/.test(pathname)) return true;
   if ((status === 409 || status === 503) && method === 'POST' && /^\/whep\/[^/]+$/.test(pathname)) return true;
+  // The studio reconnecting while the server still holds the dropped publisher.
+  if (status === 409 && method === 'POST' && /^\/whip\/[^/]+$/.test(pathname)) return true;
   return false;
 }
 
@@ -265,6 +268,7 @@ export async function liveScenario(ctx) {
         }
       }
       assert(own > 0, `none of the ${cards.length} lessons shown belongs to ${teacherAccount.login}`);
+      await shot(studio, '09-schedule-teacher');
     });
 
     let lesson = null;
@@ -417,6 +421,38 @@ export async function liveScenario(ctx) {
         await shot(studio, '14-studio-live');
       });
 
+      await step('ICE restart on the WHIP session (PATCH + If-Match): new credentials, the broadcast goes on', async () => {
+        const transport = () => studio.evaluate(async () => {
+          let found = null;
+          (await window.__lcStudio.pc.getStats()).forEach((s) => {
+            if (s.type === 'transport') found = { ufrag: s.iceLocalUsernameFragment, state: s.iceState };
+          });
+          return found;
+        });
+        const before = await transport();
+        assert(before?.ufrag, 'no ICE transport in the studio');
+        const session = await studio.evaluate(() => ({
+          location: window.__lcStudio.session.location, reconnects: window.__lcStudio.reconnects,
+        }));
+        const ok = await studio.evaluate(() => window.__lcStudio.restartIce().then((connected) => connected,
+          (err) => `error: ${err.message}`));
+        assertEqual(ok, true, 'ICE restart');
+        await until(async () => {
+          const now = await transport();
+          return now && now.ufrag !== before.ufrag && now.state === 'connected';
+        }, { timeout: 15_000, what: `the ICE transport uses new credentials (was ${before.ufrag})` });
+        // Long enough for the server to notice missing media (it gives up on
+        // a publisher after 5 s without): the same session must carry on.
+        await framesGrow(watch, 250, 'WHEP after the publisher\'s ICE restart');
+        const after = await studio.evaluate(() => ({
+          location: window.__lcStudio.session?.location, reconnects: window.__lcStudio.reconnects,
+        }));
+        assertEqual(after.reconnects, session.reconnects,
+          'reconnections after the ICE restart (the server lost the media and the studio had to start a new session)');
+        assertEqual(after.location, session.location, 'WHIP session after the ICE restart');
+        assertEqual(await studio.getAttribute('body', 'data-phase'), 'live', 'studio phase');
+      });
+
       await step('a dropped connection reconnects within the grace period: same lesson, the viewer sees frames again', async () => {
         const startedAt = (await apiLesson(studio, id)).live?.started_at;
         await studio.evaluate(() => window.__lcStudio.dropConnection());
@@ -496,8 +532,9 @@ export async function liveScenario(ctx) {
           { timeout: 15_000, what: 'the lesson is "ended" in the API' });
         await shot(studio, '17-studio-ended');
 
-        await watch.waitForFunction(() => ['preparing', 'recording'].includes(window.__lcWatch?.phase), null, { timeout: 20_000 });
         try {
+          await watch.waitForFunction(() => ['preparing', 'recording'].includes(window.__lcWatch?.phase), null,
+            { timeout: 20_000 });
           await watch.waitForFunction(() => window.__lcWatch.phase === 'recording', null, { timeout: RECORDING_TIMEOUT_MS });
         } catch {
           const recordings = (await apiLesson(watch, id)).recordings;

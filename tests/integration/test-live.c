@@ -4,12 +4,17 @@
  * recording go on; the publisher drops for good → after the grace the lesson
  * ends, HLS gets EXT-X-ENDLIST, the recording becomes ready and is served
  * with byte ranges (206, 416, If-Range, 304, HEAD) and deleted by a
- * coordinator; the HLS playlist and segment cache headers; and lessons left
- * "live" by a dead process are ended at start-up. */
+ * coordinator; the HLS playlist and segment cache headers; lessons left
+ * "live" by a dead process are ended at start-up; and the recordings API on
+ * seeded rows (who sees what, paging, ranges, deletion) and the player pages. */
 #include <string.h>
 
+#include <glib/gstdio.h>
+
+#include "common/lc-crypto.h"
 #include "common/lc-store.h"
 #include "common/lc-time.h"
+#include "lc-test-fs.h"
 #include "lc-test-util.h"
 #include "lc-webrtc-client.h"
 
@@ -204,19 +209,58 @@ check_hls_ended (Fixture *f)
   g_assert_cmpstr (header (r, "Cache-Control"), ==, "public, max-age=3600");
 }
 
+/* ---- binary GETs (lc_test_request keeps bodies as strings: cut at the first NUL) ---- */
+
+typedef struct
+{
+  gboolean done;
+  GBytes *body;
+} Fetch;
+
+static void
+on_fetched (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Fetch *fetch = user_data;
+
+  fetch->body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, NULL);
+  fetch->done = TRUE;
+}
+
+static gboolean
+fetch_done (gpointer data)
+{
+  return ((Fetch *)data)->done;
+}
+
+/* GET url with optional Range / If-Range: the response as LcTestResponse,
+ * its body the exact bytes. */
 static LcTestResponse *
 get_range (Fixture *f, const char *url, const char *range, const char *if_range)
 {
+  g_autofree char *full_url = g_strconcat (f->ts->base_url, url, NULL);
+  g_autoptr (SoupMessage) msg = soup_message_new ("GET", full_url);
+  SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
+  LcTestResponse *resp = g_new0 (LcTestResponse, 1);
+  Fetch fetch = { 0 };
+
+  if (range != NULL)
+    soup_message_headers_replace (headers, "Range", range);
   if (if_range != NULL)
-    return lc_test_request (f->ts, "GET", url, NULL, NULL, "Range", range, "If-Range", if_range,
-                            NULL);
-  return lc_test_request (f->ts, "GET", url, NULL, NULL, "Range", range, NULL);
+    soup_message_headers_replace (headers, "If-Range", if_range);
+  soup_session_send_and_read_async (f->ts->session, msg, G_PRIORITY_DEFAULT, NULL, on_fetched,
+                                    &fetch);
+  lc_test_wait_for (f->ts, fetch_done, &fetch, 60000);
+  g_assert_nonnull (fetch.body);
+  resp->status = soup_message_get_status (msg);
+  resp->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
+  resp->body = fetch.body;
+  return resp;
 }
 
 static void
 check_recording_file (Fixture *f, const char *url, gint64 size)
 {
-  g_autoptr (LcTestResponse) full = lc_test_request (f->ts, "GET", url, NULL, NULL, NULL);
+  g_autoptr (LcTestResponse) full = get_range (f, url, NULL, NULL);
   g_autoptr (LcTestResponse) head = lc_test_request (f->ts, "HEAD", url, NULL, NULL, NULL);
   g_autoptr (LcTestResponse) first = get_range (f, url, "bytes=0-99", NULL);
   g_autoptr (LcTestResponse) suffix = get_range (f, url, "bytes=-10", NULL);
@@ -484,11 +528,237 @@ test_stale_at_startup (void)
   lc_test_server_stop (ts);
 }
 
+/* ---- recordings API on seeded rows (no media) ---- */
+
+/* A recording row and (for ready ones) a file of size bytes that starts like an MP4. */
+static char *
+seed_recording (LcTestServer *ts, const char *lesson_id, LcRecordingState state, gint64 started_at,
+                gsize size)
+{
+  g_autoptr (LcRecording) rec = lc_recording_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *file = NULL;
+  g_autofree guint8 *data = NULL;
+
+  rec->id = lc_id_new ();
+  rec->lesson_id = g_strdup (lesson_id);
+  rec->state = state;
+  rec->started_at = started_at;
+  rec->video_codec = g_strdup ("h264");
+  rec->audio_codec = g_strdup ("opus");
+  if (state == LC_RECORDING_FAILED)
+    rec->failure_reason = g_strdup ("disk full");
+  if (state == LC_RECORDING_READY || state == LC_RECORDING_FAILED)
+    {
+      rec->ended_at = started_at + 60;
+      rec->duration_ms = 60000;
+      rec->path = g_strdup_printf ("%s/%s.mp4", lesson_id, rec->id);
+      rec->size_bytes = (gint64)size;
+      rec->sha256 = g_strnfill (64, 'a');
+      dir = g_build_filename (ts->data_dir, "recordings", lesson_id, NULL);
+      g_assert_cmpint (g_mkdir_with_parents (dir, 0750), ==, 0);
+      file = g_build_filename (ts->data_dir, "recordings", rec->path, NULL);
+      data = g_malloc (size);
+      for (gsize i = 0; i < size; i++)
+        data[i] = (guint8)(i * 7 + 3);
+      memcpy (data + 4, "ftyp", 4);
+      g_file_set_contents (file, (const char *)data, (gssize)size, &error);
+      g_assert_no_error (error);
+    }
+  lc_store_insert_recording (lc_app_get_store (ts->app), rec, &error);
+  g_assert_no_error (error);
+  return g_strdup (rec->id);
+}
+
+static guint
+count_items (LcTestServer *ts, const char *path, const char *auth)
+{
+  g_autoptr (LcTestResponse) r = lc_test_request (ts, "GET", path, NULL, auth, NULL);
+
+  return json_array_get_length (lc_test_items (r));
+}
+
+static void
+test_recordings_api (void)
+{
+  g_autofree char *web_root = g_dir_make_tmp ("lc-web-XXXXXX", NULL);
+  g_autofree char *web_setting = g_strdup_printf ("server.web_root=%s", web_root);
+  const char *overrides[] = { web_setting, NULL };
+  Fixture f = { 0 };
+  g_autofree char *unlisted = NULL, *other_school = NULL, *other_teacher = NULL;
+  g_autofree char *ready = NULL, *failed = NULL, *hidden = NULL, *running = NULL;
+  g_autofree char *coordinator = NULL, *op = NULL, *url = NULL, *path = NULL, *cursor_path = NULL;
+  gint64 now = lc_time_now ();
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *page = g_build_filename (web_root, i == 0 ? "studio.html" : "watch.html", NULL);
+
+      g_assert_true (g_file_set_contents (page, i == 0 ? "<!doctype html>studio" : "<!doctype html>watch",
+                                          -1, NULL));
+    }
+  f.ts = lc_test_server_start (overrides, FALSE);
+  f.school = lc_test_seed_school (f.ts, "Школа № 6", "Центр");
+  f.teacher = lc_test_seed_account (f.ts, "teacher", "teacher", f.school, PASSWORD, TRUE);
+  f.coordinator
+      = lc_test_seed_account (f.ts, "coordinator", "coordinator", f.school, PASSWORD, TRUE);
+  other_school = lc_test_seed_school (f.ts, "Школа № 7", "Север");
+  other_teacher = lc_test_seed_account (f.ts, "other", "teacher", other_school, PASSWORD, TRUE);
+  f.lesson = lc_test_seed_lesson (f.ts, f.school, f.teacher, now - 3600, "Право", 10, "public",
+                                  "ended");
+  unlisted = lc_test_seed_lesson (f.ts, f.school, f.teacher, now - 7200, "Право", 10, "unlisted",
+                                  "ended");
+  ready = seed_recording (f.ts, f.lesson, LC_RECORDING_READY, now - 3600, 10000);
+  failed = seed_recording (f.ts, f.lesson, LC_RECORDING_FAILED, now - 3500, 500);
+  hidden = seed_recording (f.ts, unlisted, LC_RECORDING_READY, now - 7200, 2000);
+  running = seed_recording (f.ts, f.lesson, LC_RECORDING_RECORDING, now - 100, 0);
+  coordinator = lc_test_login_token (f.ts, "coordinator", PASSWORD);
+  op = lc_test_login_token (f.ts, f.ts->operator_login, f.ts->operator_password);
+
+  /* The public: ready recordings of public lessons; unlisted ones by the lesson's id. */
+  g_assert_cmpuint (count_items (f.ts, "/api/v1/recordings", NULL), ==, 1);
+  {
+    g_autofree char *by_lesson = g_strdup_printf ("/api/v1/recordings?lesson=%s", unlisted);
+    g_autofree char *by_public = g_strdup_printf ("/api/v1/recordings?lesson=%s", f.lesson);
+
+    g_assert_cmpuint (count_items (f.ts, by_lesson, NULL), ==, 1);
+    g_assert_cmpuint (count_items (f.ts, by_public, NULL), ==, 1);
+    g_assert_cmpuint (count_items (f.ts, by_public, coordinator), ==, 3);
+  }
+  g_assert_cmpuint (count_items (f.ts, "/api/v1/recordings?state=failed", NULL), ==, 0);
+  g_assert_cmpuint (count_items (f.ts, "/api/v1/recordings?state=failed", coordinator), ==, 1);
+  g_assert_cmpuint (count_items (f.ts, "/api/v1/recordings", op), ==, 4);
+  {
+    g_autoptr (LcTestResponse) bad_state
+        = lc_test_request (f.ts, "GET", "/api/v1/recordings?state=bogus", NULL, NULL, NULL);
+    g_autoptr (LcTestResponse) bad_lesson
+        = lc_test_request (f.ts, "GET", "/api/v1/recordings?lesson=x", NULL, NULL, NULL);
+    g_autoptr (LcTestResponse) unknown
+        = lc_test_request (f.ts, "GET", "/api/v1/recordings?sort=x", NULL, NULL, NULL);
+    g_autoptr (LcTestResponse) page
+        = lc_test_request (f.ts, "GET", "/api/v1/recordings?limit=3", NULL, op, NULL);
+    g_autoptr (LcTestResponse) rest = NULL;
+    const char *next;
+
+    lc_test_assert_problem (bad_state, 422, "invalid-field", "state");
+    lc_test_assert_problem (bad_lesson, 422, "invalid-field", "lesson");
+    lc_test_assert_problem (unknown, 400, "malformed-request", NULL);
+    /* Newest first, paged. */
+    g_assert_cmpuint (json_array_get_length (lc_test_items (page)), ==, 3);
+    g_assert_cmpstr (json_object_get_string_member (
+                         json_array_get_object_element (lc_test_items (page), 0), "id"),
+                     ==, running);
+    next = lc_test_json_string (page, "next_cursor");
+    g_assert_nonnull (next);
+    cursor_path = g_strdup_printf ("/api/v1/recordings?limit=3&cursor=%s", next);
+    rest = lc_test_request (f.ts, "GET", cursor_path, NULL, op, NULL);
+    g_assert_cmpuint (json_array_get_length (lc_test_items (rest)), ==, 1);
+    g_assert_cmpstr (json_object_get_string_member (
+                         json_array_get_object_element (lc_test_items (rest), 0), "id"),
+                     ==, hidden);
+  }
+
+  /* One recording: the public sees ready ones only. */
+  {
+    g_autofree char *p_ready = g_strdup_printf ("/api/v1/recordings/%s", ready);
+    g_autofree char *p_failed = g_strdup_printf ("/api/v1/recordings/%s", failed);
+    g_autoptr (LcTestResponse) r = lc_test_request (f.ts, "GET", p_ready, NULL, NULL, NULL);
+    g_autoptr (LcTestResponse) anon_failed = lc_test_request (f.ts, "GET", p_failed, NULL, NULL, NULL);
+    g_autoptr (LcTestResponse) staff_failed
+        = lc_test_request (f.ts, "GET", p_failed, NULL, coordinator, NULL);
+    g_autofree char *lesson_path = g_strdup_printf ("/api/v1/lessons/%s", f.lesson);
+    g_autoptr (LcTestResponse) lesson = lc_test_request (f.ts, "GET", lesson_path, NULL, NULL, NULL);
+    g_autoptr (LcTestResponse) lesson_staff
+        = lc_test_request (f.ts, "GET", lesson_path, NULL, coordinator, NULL);
+
+    g_assert_cmpuint (r->status, ==, 200);
+    g_assert_cmpstr (lc_test_json_string (r, "state"), ==, "ready");
+    g_assert_cmpstr (lc_test_json_string (r, "lesson_id"), ==, f.lesson);
+    g_assert_cmpint (lc_test_json_int (r, "size_bytes"), ==, 10000);
+    url = g_strdup (lc_test_json_string (r, "url"));
+    g_assert_nonnull (url);
+    lc_test_assert_problem (anon_failed, 404, "not-found", NULL);
+    g_assert_cmpuint (staff_failed->status, ==, 200);
+    g_assert_cmpstr (lc_test_json_string (staff_failed, "failure_reason"), ==, "disk full");
+    g_assert_true (json_node_is_null (
+        json_object_get_member (json_node_get_object (staff_failed->json), "url")));
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
+                          json_node_get_object (lesson->json), "recordings")),
+                      ==, 1);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
+                          json_node_get_object (lesson_staff->json), "recordings")),
+                      ==, 3);
+  }
+
+  check_recording_file (&f, url, 10000);
+  {
+    g_autofree char *running_file = g_strdup_printf ("/api/v1/recordings/%s/file", running);
+    g_autoptr (LcTestResponse) r
+        = lc_test_request (f.ts, "GET", running_file, NULL, coordinator, NULL);
+
+    lc_test_assert_problem (r, 409, "conflict", NULL);
+  }
+
+  /* Deleting: a recording still being written is a conflict; others go with their file. */
+  {
+    g_autofree char *p_running = g_strdup_printf ("/api/v1/recordings/%s", running);
+    g_autofree char *p_failed = g_strdup_printf ("/api/v1/recordings/%s", failed);
+    g_autofree char *file = g_build_filename (f.ts->data_dir, "recordings", f.lesson, NULL);
+    g_autofree char *failed_file = g_strdup_printf ("%s/%s.mp4", file, failed);
+    g_autofree char *other_token = lc_test_login_token (f.ts, "other", PASSWORD);
+    g_autoptr (LcTestResponse) busy
+        = lc_test_request (f.ts, "DELETE", p_running, NULL, coordinator, NULL);
+    g_autoptr (LcTestResponse) stranger
+        = lc_test_request (f.ts, "DELETE", p_failed, NULL, other_token, NULL);
+    g_autoptr (LcTestResponse) ok = NULL;
+    g_autoptr (GPtrArray) events = NULL;
+    g_autoptr (GError) error = NULL;
+    LcAuditFilter filter = { 0 };
+
+    lc_test_assert_problem (busy, 409, "conflict", NULL);
+    g_assert_true (g_file_test (failed_file, G_FILE_TEST_EXISTS));
+    g_assert_cmpuint (stranger->status, ==, 404); /* not even visible to another school */
+    ok = lc_test_request (f.ts, "DELETE", p_failed, NULL, op, NULL);
+    g_assert_cmpuint (ok->status, ==, 204);
+    g_assert_false (g_file_test (failed_file, G_FILE_TEST_EXISTS));
+    filter.action_prefix = "recording.";
+    events = lc_store_list_audit_events (lc_app_get_store (f.ts->app), &filter, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (events->len, ==, 1);
+    g_assert_cmpstr (((LcAuditEvent *)g_ptr_array_index (events, 0))->object_id, ==, failed);
+  }
+
+  /* The player pages: the same file for any lesson id. */
+  {
+    g_autoptr (LcTestResponse) studio
+        = lc_test_request (f.ts, "GET", "/studio/anything", NULL, NULL, NULL);
+    g_autofree char *watch_path = g_strdup_printf ("/watch/%s", f.lesson);
+    g_autoptr (LcTestResponse) watch = lc_test_request (f.ts, "GET", watch_path, NULL, NULL, NULL);
+
+    g_assert_cmpuint (studio->status, ==, 200);
+    g_assert_cmpstr (g_bytes_get_data (studio->body, NULL), ==, "<!doctype html>studio");
+    g_assert_cmpstr (soup_message_headers_get_content_type (studio->headers, NULL), ==,
+                     "text/html");
+    g_assert_nonnull (header (studio, "Content-Security-Policy"));
+    g_assert_cmpuint (watch->status, ==, 200);
+    g_assert_cmpstr (g_bytes_get_data (watch->body, NULL), ==, "<!doctype html>watch");
+  }
+
+  lc_test_server_stop (f.ts);
+  lc_test_fs_assert_remove_tree (web_root);
+  g_free (f.school);
+  g_free (f.teacher);
+  g_free (f.coordinator);
+  g_free (f.lesson);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   g_test_add_func ("/live/stale-at-startup", test_stale_at_startup);
+  g_test_add_func ("/live/recordings-api", test_recordings_api);
   g_test_add_func ("/live/reconnect-and-end", test_reconnect_and_end);
   return g_test_run ();
 }

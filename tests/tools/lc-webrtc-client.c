@@ -9,7 +9,7 @@
  * HTTP runs on libsoup asynchronously on the caller's thread-default context,
  * which the blocking-looking calls iterate while they wait (the server may live
  * on that context). webrtcbin calls back on its own threads: those callbacks
- * only hop to the client's context (g_main_context_invoke_full) holding a
+ * only hop to the client's context (an idle source) holding a
  * reference on the client, which is an atomic ref-counted box so that a late
  * hop never touches freed memory. Media teardown always happens on the
  * caller's thread. */
@@ -110,6 +110,22 @@ client_unref (gpointer client)
 
 /* ---- hopping from GStreamer threads to the caller's context ---- */
 
+/* Run func on context's owner thread, always later. Not
+ * g_main_context_invoke_full(): when context is the global default one and
+ * nobody holds it at that instant, invoke runs func at once on the calling
+ * (streaming) thread. */
+static void
+run_on_context (GMainContext *context, GSourceFunc func, gpointer data, GDestroyNotify destroy)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, func, data, destroy);
+  g_source_attach (source, context);
+  g_source_unref (source);
+}
+
+
 typedef void (*HopFunc) (LcWebrtcClient *client, gpointer data);
 
 typedef struct
@@ -154,7 +170,7 @@ hop_to_context (LcWebrtcClient *client, guint generation, HopFunc func, gpointer
   hop->func = func;
   hop->data = data;
   hop->destroy = destroy;
-  g_main_context_invoke_full (client->context, G_PRIORITY_DEFAULT, run_hop, hop, free_hop);
+  run_on_context (client->context, run_hop, hop, free_hop);
 }
 
 /* The data of a webrtcbin callback: the client and the pipeline generation. */
@@ -521,9 +537,27 @@ hop_gathering_done (LcWebrtcClient *client, gpointer data)
     send_offer (client);
 }
 
+/* RTCP about once a second, as browsers send it (rtpbin's default minimum
+ * is 5 s): servers can then reap silent peers sooner without false alarms. */
+static void
+set_rtcp_interval (GstElement *webrtc)
+{
+  g_autoptr (GstElement) rtpbin = gst_bin_get_by_name (GST_BIN (webrtc), "rtpbin");
+  g_autoptr (GObject) session = NULL;
+
+  if (rtpbin == NULL)
+    return;
+  g_signal_emit_by_name (rtpbin, "get-internal-session", 0, &session);
+  if (session != NULL
+      && g_object_class_find_property (G_OBJECT_GET_CLASS (session), "rtcp-min-interval") != NULL)
+    g_object_set (session, "rtcp-min-interval", (guint64)GST_SECOND, NULL);
+}
+
 static void
 hop_remote_set (LcWebrtcClient *client, gpointer data)
 {
+  if (client->webrtc != NULL)
+    set_rtcp_interval (client->webrtc);
   if (client->step == STEP_ANSWERING)
     client->step = STEP_DONE;
 }
@@ -799,8 +833,9 @@ lc_webrtc_client_free (LcWebrtcClient *client)
   teardown_media (client);
   soup_session_abort (client->session);
   g_clear_object (&client->session);
-  /* Let aborted requests deliver their (ignored) results and release their refs. */
-  while (g_main_context_iteration (client->context, FALSE))
+  /* Let aborted requests deliver their (ignored) results and release their
+   * refs (bounded: the context may be a busy server's). */
+  for (guint i = 0; i < 100 && g_main_context_iteration (client->context, FALSE); i++)
     ;
   client_unref (client);
 }

@@ -74,7 +74,7 @@ typedef struct
   gint64 min, max;
 } ExpectedKey;
 
-/* Exactly the list in common/lc-config.h. */
+/* Exactly the table in common/lc-config.c, in order. */
 static const ExpectedKey expected_keys[] = {
   { "server.listen", LC_CONFIG_ADDRESS, "127.0.0.1:8080" },
   { "server.data_dir", LC_CONFIG_PATH, "./data" },
@@ -105,6 +105,24 @@ static const ExpectedKey expected_keys[] = {
   { "lessons.max_duration", LC_CONFIG_INT, "240", 15, 1440 },
   { "lessons.default_page_size", LC_CONFIG_INT, "50", 1, 500 },
   { "lessons.max_page_size", LC_CONFIG_INT, "200", 1, 1000 },
+  { "lessons.publisher_grace", LC_CONFIG_INT, "60", 5, 3600 },
+  { "webrtc.addresses", LC_CONFIG_STRING, "" },
+  { "webrtc.public_address", LC_CONFIG_STRING, "" },
+  { "webrtc.port_min", LC_CONFIG_INT, "0", 0, 65535 },
+  { "webrtc.port_max", LC_CONFIG_INT, "0", 0, 65535 },
+  { "webrtc.stun_servers", LC_CONFIG_STRING, "" },
+  { "webrtc.turn_servers", LC_CONFIG_STRING, "" },
+  { "webrtc.turn_secret", LC_CONFIG_STRING, "" },
+  { "webrtc.turn_ttl", LC_CONFIG_INT, "86400", 60, 604800 },
+  { "webrtc.max_viewers", LC_CONFIG_INT, "500", 0, 100000 },
+  { "media.allow_vp8", LC_CONFIG_BOOL, "true" },
+  { "media.transcode_vp8", LC_CONFIG_BOOL, "false" },
+  { "hls.enabled", LC_CONFIG_BOOL, "true" },
+  { "hls.segment_duration", LC_CONFIG_INT, "2", 1, 10 },
+  { "hls.window", LC_CONFIG_INT, "6", 3, 100 },
+  { "recording.enabled", LC_CONFIG_BOOL, "true" },
+  { "recording.fragment_duration", LC_CONFIG_INT, "1000", 200, 10000 },
+  { "whip.rate_limit", LC_CONFIG_INT, "20", 1, 10000 },
 };
 
 static void

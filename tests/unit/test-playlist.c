@@ -73,7 +73,7 @@ check_structure (const char *text)
           g_assert_nonnull (end);
           g_assert_cmpint (*end, ==, ',');
           g_assert_cmpfloat (duration, >=, 0.0);
-          g_assert_cmpfloat (floor (duration + 0.5), <=, (double) target);
+          g_assert_cmpfloat (floor (duration + 0.5), <=, (double)target);
           g_assert_true (i + 2 < n_lines);
           g_assert_false (g_str_has_prefix (lines[i + 1], "#"));
           i++;

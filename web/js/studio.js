@@ -47,6 +47,7 @@ const state = {
   lastSample: null,
   problems: [],
   reconnecting: false,
+  reconnects: 0, // how often the connection had to be restored
   attempt: 0,
   pollTimer: null,
   statsTimer: null,
@@ -106,7 +107,18 @@ function mediaErrorMessage(err, what) {
 function setPhase(phase, detail = null) {
   state.phase = phase;
   state.phaseDetail = detail;
+  if (phase === 'ended') releaseMedia();
   renderPhase();
+}
+
+/** The lesson is over: let go of the camera, microphone and screen. */
+function releaseMedia() {
+  for (const track of state.stream.getTracks()) {
+    track.stop();
+    state.stream.removeTrack(track);
+  }
+  level.attach(null);
+  els.preview.srcObject = null;
 }
 
 function renderPhase() {
@@ -124,6 +136,10 @@ function renderPhase() {
   els.stop.hidden = !isActive();
   els.goLive.disabled = closed || !state.key || !videoTrack() || phase === 'ended';
   els.stop.disabled = phase === 'stopping';
+  els.videoSource.disabled = phase === 'ended' || state.switching;
+  els.audioSource.disabled = phase === 'ended';
+  els.previewEmpty.hidden = Boolean(videoTrack()) && phase !== 'ended';
+  els.previewEmpty.textContent = t(phase === 'ended' ? 'studio.endedNotice' : 'studio.noVideo');
   renderFigures();
 }
 
@@ -191,7 +207,6 @@ async function useTrack(kind, track) {
   if (track && old !== track) state.stream.addTrack(track);
   if (kind === 'video') {
     els.preview.srcObject = state.stream;
-    els.previewEmpty.hidden = Boolean(track);
     if (sender && track) await tuneSender(sender, track);
   } else {
     level.attach(track);
@@ -302,7 +317,6 @@ async function startPreview() {
     state.videoChoice = firstCameraChoice();
   if (state.videoChoice) els.videoSource.value = state.videoChoice;
   els.audioSource.value = state.audioChoice;
-  if (!video) els.previewEmpty.hidden = false;
   renderPhase();
 }
 
@@ -434,7 +448,8 @@ function becameLive() {
 }
 
 function onConnectionState(pc) {
-  if (pc !== state.pc || !['live', 'reconnecting'].includes(state.phase)) return;
+  // While reconnecting, reconnect() itself waits for the state it needs.
+  if (pc !== state.pc || state.phase !== 'live') return;
   const connection = pc.connectionState;
   if (connection === 'connected') {
     window.clearTimeout(state.disconnectTimer);
@@ -458,6 +473,7 @@ function onConnectionState(pc) {
 async function reconnect() {
   if (state.reconnecting || state.phase === 'stopping' || state.phase === 'ended') return;
   state.reconnecting = true;
+  state.reconnects += 1;
   state.attempt = 0;
   setPhase('reconnecting');
   const deadline = Date.now() + RECONNECT_WINDOW_MS;
@@ -731,10 +747,16 @@ async function main() {
     get session() { return state.session; },
     get stream() { return state.stream; },
     get sample() { return state.lastSample; },
+    get reconnects() { return state.reconnects; },
     /** Drop the connection without DELETE, as a network failure would. */
     dropConnection() {
       if (state.pc) state.pc.close();
       reconnect();
+    },
+    /** An ICE restart on the current WHIP session (PATCH + If-Match). */
+    async restartIce() {
+      await state.session.restartIce();
+      return waitConnected(state.pc, CONNECT_TIMEOUT_MS);
     },
   };
 

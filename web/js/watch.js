@@ -22,6 +22,8 @@ const NEAR_MS = 10 * 60_000;
 const ICE_TIMEOUT_MS = 10_000;
 const WHEP_RETRIES = 2; // reconnects before falling back to HLS
 const HLS_RETRY_MS = 3_000;
+// After the end, "being prepared" turns into "no recording" after this long.
+const PREPARING_MAX_MS = 10 * 60_000;
 
 const state = {
   lessonId: null,
@@ -86,7 +88,9 @@ function renderOverlay() {
     if (lesson?.live?.publisher === 'reconnecting') text = t('watch.publisherReconnecting');
   } else if (phase === 'preparing') {
     const recording = message?.recording;
-    const progress = Number.isFinite(recording?.progress) ? Math.round(recording.progress * (recording.progress <= 1 ? 100 : 1)) : null;
+    // The API reports progress in percent; the public sees ready recordings
+    // only, so there may be none to report on yet.
+    const progress = Number.isFinite(recording?.progress) ? Math.max(0, Math.min(100, Math.round(recording.progress))) : null;
     title = progress !== null ? t('watch.preparingProgress', { percent: progress }) : t('watch.preparing');
     text = t('watch.preparingHint');
     if (progress !== null) {
@@ -415,10 +419,15 @@ function showRecording() {
     setPhase('message', { title: 'watch.endedTitle', text: 'watch.notRecorded' });
     return false;
   }
-  // Recording on, but no row (yet): the recorder may still be starting up.
-  setPhase('message', { title: 'watch.endedTitle', text: 'watch.noRecording' });
+  // Recorded, but nothing ready to show: the public sees a recording only
+  // once it is ready, so it is being prepared — unless that takes too long.
   const endedAt = Date.parse(state.lesson?.updated_at || state.lesson?.ends_at || 0);
-  return Date.now() - endedAt < 2 * 60_000;
+  if (Date.now() - endedAt < PREPARING_MAX_MS) {
+    setPhase('preparing', { recording: null });
+    return true;
+  }
+  setPhase('message', { title: 'watch.endedTitle', text: 'watch.noRecording' });
+  return false;
 }
 
 /* ---- the lesson drives everything ----------------------------------------------- */
@@ -457,9 +466,13 @@ async function refresh() {
       renderOverlay();
       nextPoll(POLL_LIVE_MS);
       break;
-    case 'ended':
-      nextPoll(showRecording() ? POLL_RECORDING_MS : POLL_FAR_MS * 5);
+    case 'ended': {
+      // Quick while the recording is usually finished (seconds), then slower.
+      const endedAt = Date.parse(lesson.updated_at || lesson.ends_at);
+      const soon = Date.now() - endedAt < 60_000;
+      nextPoll(showRecording() ? POLL_RECORDING_MS * (soon ? 1 : 5) : POLL_FAR_MS * 5);
       break;
+    }
     case 'cancelled':
       stopPlayers();
       setPhase('message', { title: 'watch.cancelledTitle', text: 'watch.cancelled' });

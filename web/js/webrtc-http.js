@@ -57,6 +57,38 @@ async function send(url, init) {
   }
 }
 
+/**
+ * Watches a new round of ICE gathering (an ICE restart): start it before
+ * setLocalDescription, then done(timeoutMs) resolves true once that round
+ * has completed — not the previous round, whose "complete" lingers until the
+ * new one begins in a later task — or false when timeoutMs passed first.
+ */
+function gatheringRound(pc) {
+  let began = false;
+  let finished = false;
+  let wake = null;
+  const onChange = () => {
+    if (pc.iceGatheringState === 'gathering') began = true;
+    else if (pc.iceGatheringState === 'complete' && began) finished = true;
+    if (finished && wake) wake();
+  };
+  pc.addEventListener('icegatheringstatechange', onChange);
+  return {
+    done(timeoutMs) {
+      return new Promise((resolve) => {
+        const timer = window.setTimeout(() => finish(false), timeoutMs);
+        function finish(ok) {
+          window.clearTimeout(timer);
+          pc.removeEventListener('icegatheringstatechange', onChange);
+          resolve(ok);
+        }
+        wake = () => finish(true);
+        if (finished) finish(true);
+      });
+    },
+  };
+}
+
 /** Resolves true when gathering completed, false when timeoutMs passed first. */
 export function waitIceGathering(pc, timeoutMs) {
   if (pc.iceGatheringState === 'complete') return Promise.resolve(true);
@@ -210,7 +242,8 @@ export class WebRtcHttpSession {
     this.pending = [];
     this.ended = false;
     this.flushing = null;
-    this.restarting = false;
+    this.holding = false; // an ICE restart is in flight: trickle after it
+    this.endSent = false; // a=end-of-candidates went out for the current credentials
     this.onCandidate = (event) => this.queueCandidate(event.candidate);
   }
 
@@ -255,21 +288,21 @@ export class WebRtcHttpSession {
   }
 
   queueCandidate(candidate) {
-    if (this.restarting) return; // the restart sends its own candidates
-    if (candidate === null || candidate.candidate === '') this.ended = true;
+    if (candidate === null || candidate.candidate === '') this.ended = !this.endSent;
     else if (candidate.sdpMLineIndex === 0 || candidate.sdpMid === firstMedia(this.pc.localDescription?.sdp || '')?.mid)
       this.pending.push(candidate.candidate);
-    if (this.location) window.setTimeout(() => this.flush(), 0);
+    if (this.location && !this.holding) window.setTimeout(() => this.flush(), 0);
   }
 
   /** PATCH the queued candidates (one request at a time). */
   async flush() {
     if (this.flushing) return this.flushing;
     this.flushing = (async () => {
-      while (this.location && this.trickle && (this.pending.length > 0 || this.ended)) {
+      while (this.location && this.trickle && !this.holding && (this.pending.length > 0 || this.ended)) {
         const lines = this.pending.splice(0);
         const ended = this.ended;
         this.ended = false;
+        if (ended) this.endSent = true;
         const fragment = buildFragment(this.pc.localDescription?.sdp || '', lines, ended);
         if (!fragment) break;
         const headers = this.headers(FRAG_TYPE);
@@ -297,18 +330,27 @@ export class WebRtcHttpSession {
    */
   async restartIce() {
     if (!this.location) throw new WebRtcHttpError({ message: 'no session' });
-    this.restarting = true;
+    this.holding = true;
     try {
+      await this.flushing; // a trickle PATCH in flight goes first
+      this.pc.addEventListener('icecandidate', this.onCandidate);
       const offer = await this.pc.createOffer({ iceRestart: true });
+      const round = gatheringRound(this.pc);
       await this.pc.setLocalDescription(offer);
-      const complete = await waitIceGathering(this.pc, this.gatherTimeoutMs);
+      const complete = await round.done(this.gatherTimeoutMs);
+      // The candidates so far are in the fragment; later ones trickle after.
       const local = this.pc.localDescription.sdp;
+      this.pending = [];
+      this.ended = false;
+      this.endSent = complete;
       const fragment = buildFragment(local, candidatesOf(local), complete);
       const headers = this.headers(FRAG_TYPE);
       headers['If-Match'] = this.etag || '*';
       const response = await send(this.location, { method: 'PATCH', headers, body: fragment });
       if (response.status !== 200) {
         await this.pc.setLocalDescription({ type: 'rollback' }).catch(() => {});
+        this.pending = []; // gathered for the offer just rolled back
+        this.ended = false;
         throw await errorFrom(response);
       }
       this.etag = response.headers.get('ETag') || this.etag;
@@ -316,8 +358,9 @@ export class WebRtcHttpSession {
       const remote = applyAnswerFragment(this.pc.remoteDescription.sdp, answerFragment);
       await this.pc.setRemoteDescription({ type: 'answer', sdp: remote });
     } finally {
-      this.restarting = false;
+      this.holding = false;
     }
+    this.flush();
   }
 
   /**
