@@ -59,6 +59,8 @@ GST_DEBUG_CATEGORY_STATIC (lc_recorder_debug);
 #define AUDIO_FILL_LAG (500 * GST_MSECOND)
 /* A jump in the audio timeline larger than this is filled with silence. */
 #define AUDIO_GAP (60 * GST_MSECOND)
+/* Longer jumps are not filled (a broken timeline, not a pause). */
+#define MAX_SILENCE (30 * 60 * GST_SECOND)
 /* appsrc bounds: far above what a healthy pipeline holds (the muxer interleaves). */
 #define VIDEO_QUEUE_BYTES (32 * 1024 * 1024)
 #define AUDIO_QUEUE_BYTES (4 * 1024 * 1024)
@@ -139,6 +141,20 @@ init_debug (void)
       GST_DEBUG_CATEGORY_INIT (lc_recorder_debug, "lc-recorder", 0, "lessoncast recorder");
       g_once_init_leave (&once, 1);
     }
+}
+
+/* Run func on context from any thread. Not g_main_context_invoke_full: for
+ * the global default context it runs func at once on the calling thread
+ * whenever it can acquire the context. */
+static void
+run_on_context (GMainContext *context, GSourceFunc func, gpointer data, GDestroyNotify destroy)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, func, data, destroy);
+  g_source_attach (source, context);
+  g_source_unref (source);
 }
 
 /* ---- the Recording row (main context) ---- */
@@ -429,8 +445,7 @@ recorder_set_caps (LcConsumer *consumer, LcMediaKind kind, GstCaps *caps)
       gst_object_unref (src);
     }
   if (report)
-    g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, report_unsupported,
-                                g_object_ref (self), g_object_unref);
+    run_on_context (self->context, report_unsupported, g_object_ref (self), g_object_unref);
 }
 
 /* Under the lock: (transfer full) the audio appsrc with caps, or NULL. */
@@ -462,6 +477,15 @@ plan_silence_locked (LcRecorder *self, GstClockTime until, GstClockTime *from)
 
   if (until <= start)
     return 0;
+  if (until - start > MAX_SILENCE)
+    {
+      /* Not a pause but a broken timeline: jump instead of filling hours. */
+      GST_WARNING ("recording %s: audio timeline jumps by %" GST_TIME_FORMAT "; not filled",
+                   self->recording_id, GST_TIME_ARGS (until - start));
+      self->audio_end = until;
+      self->last_pts[LC_MEDIA_AUDIO] = until - 1;
+      return 0;
+    }
   frames = (until - start) / OPUS_FRAME;
   if (frames == 0)
     return 0;
@@ -690,6 +714,7 @@ recorder_finish (LcConsumer *consumer)
     {
       /* Nothing reached the file (or no video: mp4mux would wait forever). */
       fail (self, has_media ? "the broadcast sent no video" : "nothing was recorded");
+      g_unlink (self->part_path); /* empty: mp4mux writes nothing before the first video */
       return;
     }
 
@@ -790,8 +815,7 @@ on_finalize_progress (int percent, gpointer user_data)
   }
   update->on_progress = job->on_progress;
   update->percent = percent;
-  g_main_context_invoke_full (job->context, G_PRIORITY_DEFAULT, deliver_progress, update,
-                              progress_update_free);
+  run_on_context (job->context, deliver_progress, update, progress_update_free);
 }
 
 static void

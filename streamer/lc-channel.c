@@ -30,11 +30,11 @@ GST_DEBUG_CATEGORY_STATIC (lc_channel_debug);
 typedef struct
 {
   LcConsumer *consumer;
-  GMutex call_lock[N_KINDS]; /* held while set_caps/push of that kind run */
-  guint caps_gen[N_KINDS];   /* caps generation this consumer has seen (call_lock) */
-  gint removed;              /* atomic: no more calls */
-  gint failed;               /* atomic: push returned FALSE once */
-  gint waiting_keyframe;     /* atomic: video starts at the next keyframe */
+  GMutex call_lock[N_KINDS];  /* held while set_caps/push of that kind run */
+  guint caps_gen[N_KINDS];    /* caps generation this consumer has seen (call_lock) */
+  gint removed;               /* atomic: no more calls */
+  gint failed;                /* atomic: push returned FALSE once */
+  gint waiting_keyframe;      /* atomic: video starts at the next keyframe */
   gint need_discont[N_KINDS]; /* atomic: its next buffer of the kind gets DISCONT */
 } ConsumerEntry;
 
@@ -46,7 +46,7 @@ struct _LcChannel
   GMainContext *context;
   GThread *owner; /* the thread that created the channel (runs context) */
 
-  GMutex lock; /* LC_CHANNEL_LOCK: everything below */
+  GMutex lock;          /* LC_CHANNEL_LOCK: everything below */
   GPtrArray *consumers; /* ConsumerEntry (rc boxes) */
   gboolean finished;
 
@@ -61,9 +61,9 @@ struct _LcChannel
 
   /* Rebasing: channel ts = publisher ts - epoch_ref + epoch_base. */
   gboolean has_media;
-  gboolean epoch_started;     /* the epoch's first buffer has been seen */
-  GstClockTime epoch_ref;     /* publisher ts of the epoch's first buffer */
-  GstClockTime epoch_base;    /* its channel ts */
+  gboolean epoch_started;  /* the epoch's first buffer has been seen */
+  GstClockTime epoch_ref;  /* publisher ts of the epoch's first buffer */
+  GstClockTime epoch_base; /* its channel ts */
   GstClockTime last_ts[N_KINDS];
   gboolean discont_pending[N_KINDS];
   GstClockTime position;
@@ -319,9 +319,9 @@ lc_channel_class_init (LcChannelClass *klass)
 
   object_class->finalize = lc_channel_finalize;
 
-  signals[SIGNAL_MEDIA_STARTED] = g_signal_new ("media-started", G_TYPE_FROM_CLASS (klass),
-                                                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                                G_TYPE_NONE, 0);
+  signals[SIGNAL_MEDIA_STARTED]
+      = g_signal_new ("media-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 0);
   signals[SIGNAL_PUBLISHER_CHANGED]
       = g_signal_new ("publisher-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                       NULL, NULL, G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
@@ -568,8 +568,7 @@ lc_channel_set_caps (LcChannel *channel, LcMediaKind kind, GstCaps *caps)
       channel->caps_gen[kind]++;
       if (kind == LC_MEDIA_VIDEO)
         channel->video_codec = codec_of_caps (caps);
-      GST_DEBUG ("lesson %s: %s caps %" GST_PTR_FORMAT, channel->lesson_id, kind_name (kind),
-                 caps);
+      GST_DEBUG ("lesson %s: %s caps %" GST_PTR_FORMAT, channel->lesson_id, kind_name (kind), caps);
     }
   LC_CHANNEL_UNLOCK (channel);
 }
@@ -629,10 +628,11 @@ rebase_locked (LcChannel *self, LcMediaKind kind, GstBuffer *buffer)
     GST_BUFFER_FLAG_UNSET (buffer, GST_BUFFER_FLAG_DISCONT);
 }
 
-/* Feed one consumer (its call lock held). FALSE when it failed just now. */
+/* Feed one consumer (its call lock held). FALSE when it failed just now;
+ * *waiting set when it still waits for a keyframe. */
 static gboolean
 feed_consumer (ConsumerEntry *entry, LcMediaKind kind, GstBuffer *buffer, GstCaps *caps,
-               guint caps_gen, gboolean keyframe)
+               guint caps_gen, gboolean keyframe, gboolean *waiting)
 {
   if (g_atomic_int_get (&entry->removed) || g_atomic_int_get (&entry->failed))
     return TRUE;
@@ -640,7 +640,10 @@ feed_consumer (ConsumerEntry *entry, LcMediaKind kind, GstBuffer *buffer, GstCap
   if (kind == LC_MEDIA_VIDEO && g_atomic_int_get (&entry->waiting_keyframe))
     {
       if (!keyframe)
-        return TRUE;
+        {
+          *waiting = TRUE;
+          return TRUE;
+        }
       g_atomic_int_set (&entry->waiting_keyframe, FALSE);
     }
 
@@ -706,13 +709,14 @@ lc_channel_push (LcChannel *channel, LcMediaKind kind, GstBuffer *buffer)
       emit_on_context (self, SIGNAL_MEDIA_STARTED, FALSE, NULL);
     }
 
+  gboolean waiting = FALSE;
   for (guint i = 0; i < snapshot->len; i++)
     {
       ConsumerEntry *entry = g_ptr_array_index (snapshot, i);
       gboolean ok;
 
       g_mutex_lock (&entry->call_lock[kind]);
-      ok = feed_consumer (entry, kind, out, caps, caps_gen, keyframe);
+      ok = feed_consumer (entry, kind, out, caps, caps_gen, keyframe, &waiting);
       g_mutex_unlock (&entry->call_lock[kind]);
       /* Reported with the call lock released: on the main thread the removal
        * runs at once and waits for that lock. */
@@ -720,9 +724,13 @@ lc_channel_push (LcChannel *channel, LcMediaKind kind, GstBuffer *buffer)
         report_consumer_failure (self, entry);
     }
 
-  /* A request that the rate limiter held back goes out once allowed. */
+  /* A request that the rate limiter held back goes out once allowed; a
+   * consumer still waiting for a keyframe asks again (a PLI can be lost),
+   * at most once per interval. */
   if (keyframe_owed)
     send_keyframe_request (self, "deferred", TRUE);
+  else if (waiting)
+    send_keyframe_request (self, "consumer still waiting", FALSE);
 }
 
 /* ---- consumers ---- */

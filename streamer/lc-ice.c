@@ -65,13 +65,15 @@ is_ip_literal (const char *item)
 static gboolean
 is_stun_uri (const char *item)
 {
-  return uri_is_safe (item) && (g_str_has_prefix (item, "stun:") || g_str_has_prefix (item, "stuns:"));
+  return uri_is_safe (item)
+         && (g_str_has_prefix (item, "stun:") || g_str_has_prefix (item, "stuns:"));
 }
 
 static gboolean
 is_turn_uri (const char *item)
 {
-  return uri_is_safe (item) && (g_str_has_prefix (item, "turn:") || g_str_has_prefix (item, "turns:"));
+  return uri_is_safe (item)
+         && (g_str_has_prefix (item, "turn:") || g_str_has_prefix (item, "turns:"));
 }
 
 static char *
@@ -107,10 +109,10 @@ lc_ice_config_new_from_config (LcConfig *config)
       ice->port_min = (guint16)port_min;
       ice->port_max = (guint16)port_max;
     }
-  ice->stun_servers = split_list (lc_config_get_string (config, "webrtc.stun_servers"),
-                                  is_stun_uri, "webrtc.stun_servers");
-  ice->turn_servers = split_list (lc_config_get_string (config, "webrtc.turn_servers"),
-                                  is_turn_uri, "webrtc.turn_servers");
+  ice->stun_servers = split_list (lc_config_get_string (config, "webrtc.stun_servers"), is_stun_uri,
+                                  "webrtc.stun_servers");
+  ice->turn_servers = split_list (lc_config_get_string (config, "webrtc.turn_servers"), is_turn_uri,
+                                  "webrtc.turn_servers");
   ice->turn_secret = nonempty_dup (lc_config_get_string (config, "webrtc.turn_secret"));
   ice->turn_ttl = (guint)CLAMP (lc_config_get_int (config, "webrtc.turn_ttl"), 1, G_MAXUINT);
   return ice;

@@ -300,7 +300,8 @@ fmtp_get (const char *fmtp, const char *key)
 
       if (eq == NULL)
         continue;
-      if ((gsize)(eq - param) == strlen (key) && g_ascii_strncasecmp (param, key, strlen (key)) == 0)
+      if ((gsize)(eq - param) == strlen (key)
+          && g_ascii_strncasecmp (param, key, strlen (key)) == 0)
         return g_strdup (eq + 1);
     }
   return NULL;
@@ -447,7 +448,8 @@ lc_sdp_parse_offer (const char *sdp, gboolean for_whep, LcSdpOffer *offer, GErro
     return FALSE;
   if (lines->len == 0 || !g_str_equal (g_ptr_array_index (lines, 0), "v=0"))
     {
-      lc_set_error (error, LC_ERROR_MALFORMED, NULL, "the offer is not SDP: it must start with v=0");
+      lc_set_error (error, LC_ERROR_MALFORMED, NULL,
+                    "the offer is not SDP: it must start with v=0");
       return FALSE;
     }
 
@@ -595,8 +597,9 @@ lc_sdp_parse_offer (const char *sdp, gboolean for_whep, LcSdpOffer *offer, GErro
     }
   if (offer->ice_ufrag == NULL || offer->ice_pwd == NULL)
     {
-      lc_set_error (error, LC_ERROR_INVALID, NULL, "the offer has no ICE credentials "
-                                                   "(a=ice-ufrag, a=ice-pwd)");
+      lc_set_error (error, LC_ERROR_INVALID, NULL,
+                    "the offer has no ICE credentials "
+                    "(a=ice-ufrag, a=ice-pwd)");
       goto invalid;
     }
   if (offer->fingerprint == NULL)
@@ -722,7 +725,8 @@ lc_sdp_parse_fragment (const char *text, LcSdpFragment *frag, GError **error)
             }
           if (candidates->len >= MAX_CANDIDATES)
             {
-              lc_set_error (error, LC_ERROR_MALFORMED, NULL, "the fragment has too many candidates");
+              lc_set_error (error, LC_ERROR_MALFORMED, NULL,
+                            "the fragment has too many candidates");
               return FALSE;
             }
           guint mline = n_media > 0 ? n_media - 1 : 0;

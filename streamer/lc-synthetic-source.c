@@ -34,8 +34,8 @@ struct _LcSyntheticSource
   GstElement *encoder;  /* x264enc (ref) */
   gboolean started;     /* main context */
 
-  GRWLock push_lock;    /* read: pushing; write: start/stop */
-  gboolean pushing;     /* push_lock */
+  GRWLock push_lock;     /* read: pushing; write: start/stop */
+  gboolean pushing;      /* push_lock */
   GstCaps *last_caps[2]; /* per kind, that kind's streaming thread only */
 };
 
@@ -95,8 +95,8 @@ request_keyframe (gpointer user_data)
   if (encoder == NULL)
     return;
   GST_DEBUG ("lesson %s: synthetic keyframe", lc_channel_get_lesson_id (self->channel));
-  gst_element_send_event (encoder, gst_video_event_new_upstream_force_key_unit (
-                                       GST_CLOCK_TIME_NONE, TRUE, 0));
+  gst_element_send_event (
+      encoder, gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0));
 }
 
 /* ---- pipeline ---- */
@@ -135,27 +135,28 @@ build_pipeline (LcSyntheticSource *self, GError **error)
   GstElementFactory *clock = gst_element_factory_find ("clockoverlay");
   if (clock != NULL)
     {
-      overlay = g_strdup ("clockoverlay name=text halignment=left valignment=bottom "
-                          "time-format=\"%H:%M:%S\" shaded-background=true font-desc=\"Sans 20\" ! ");
+      overlay
+          = g_strdup ("clockoverlay name=text halignment=left valignment=bottom "
+                      "time-format=\"%H:%M:%S\" shaded-background=true font-desc=\"Sans 20\" ! ");
       gst_object_unref (clock);
     }
 
-  description = g_strdup_printf (
-      "videotestsrc is-live=true pattern=ball ! "
-      "video/x-raw,width=%u,height=%u,framerate=%u/1 ! %s"
-      "videoconvert ! "
-      "x264enc name=encoder tune=zerolatency speed-preset=ultrafast bitrate=%u "
-      "key-int-max=%u ! "
-      "video/x-h264,profile=constrained-baseline ! "
-      "h264parse config-interval=-1 ! "
-      "video/x-h264,stream-format=byte-stream,alignment=au ! "
-      "appsink name=video sync=false async=false enable-last-sample=false "
-      "audiotestsrc is-live=true wave=sine freq=440 volume=0.2 ! "
-      "audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=2 ! "
-      "opusenc bitrate=64000 ! "
-      "appsink name=audio sync=false async=false enable-last-sample=false",
-      self->width, self->height, self->fps, overlay != NULL ? overlay : "", VIDEO_BITRATE_KBPS,
-      self->fps * KEYFRAME_SECONDS);
+  description
+      = g_strdup_printf ("videotestsrc is-live=true pattern=ball ! "
+                         "video/x-raw,width=%u,height=%u,framerate=%u/1 ! %s"
+                         "videoconvert ! "
+                         "x264enc name=encoder tune=zerolatency speed-preset=ultrafast bitrate=%u "
+                         "key-int-max=%u ! "
+                         "video/x-h264,profile=constrained-baseline ! "
+                         "h264parse config-interval=-1 ! "
+                         "video/x-h264,stream-format=byte-stream,alignment=au ! "
+                         "appsink name=video sync=false async=false enable-last-sample=false "
+                         "audiotestsrc is-live=true wave=sine freq=440 volume=0.2 ! "
+                         "audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=2 ! "
+                         "opusenc bitrate=64000 ! "
+                         "appsink name=audio sync=false async=false enable-last-sample=false",
+                         self->width, self->height, self->fps, overlay != NULL ? overlay : "",
+                         VIDEO_BITRATE_KBPS, self->fps * KEYFRAME_SECONDS);
 
   pipeline = gst_parse_launch (description, &parse_error);
   if (pipeline == NULL || parse_error != NULL)
@@ -306,8 +307,7 @@ lc_synthetic_source_init (LcSyntheticSource *self)
 }
 
 LcSyntheticSource *
-lc_synthetic_source_new (LcChannel *channel, guint width, guint height, guint fps,
-                         const char *text)
+lc_synthetic_source_new (LcChannel *channel, guint width, guint height, guint fps, const char *text)
 {
   g_return_val_if_fail (LC_IS_CHANNEL (channel), NULL);
   g_return_val_if_fail (width >= 16 && height >= 16 && fps >= 1, NULL);

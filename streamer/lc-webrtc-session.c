@@ -20,8 +20,8 @@ lc_webrtc_session_default_init (LcWebrtcSessionInterface *iface)
 {
   /* "state-changed" (LcSessionState state): main context. The state is passed
    * as a plain int (no enum GType is registered for it). */
-  g_signal_new ("state-changed", G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST, 0, NULL,
-                NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
+  g_signal_new ("state-changed", G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                NULL, G_TYPE_NONE, 1, G_TYPE_INT);
 }
 
 const char *
@@ -233,8 +233,8 @@ lc_webrtc_configure_ice (GstElement *webrtcbin, const LcIceConfig *ice, const ch
 void
 lc_webrtc_normalize_offer (GstSDPMessage *sdp)
 {
-  static const char *const names[] = { "setup", "ice-ufrag", "ice-pwd", "ice-options",
-                                       "fingerprint" };
+  static const char *const names[]
+      = { "setup", "ice-ufrag", "ice-pwd", "ice-options", "fingerprint" };
 
   g_return_if_fail (sdp != NULL);
 
@@ -447,8 +447,7 @@ lc_webrtc_ice_restart (GstElement *webrtcbin, const LcSdpFragment *frag, const L
   candidates = nice_agent_get_local_candidates (NICE_AGENT (agent), stream_id, 1);
   for (GSList *l = candidates; l != NULL; l = l->next)
     {
-      g_autofree char *sdp
-          = nice_agent_generate_local_candidate_sdp (NICE_AGENT (agent), l->data);
+      g_autofree char *sdp = nice_agent_generate_local_candidate_sdp (NICE_AGENT (agent), l->data);
       if (sdp != NULL)
         g_string_append_printf (answer, "%s\r\n", sdp);
     }

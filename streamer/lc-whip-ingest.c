@@ -48,7 +48,7 @@ struct _LcWhipIngest
   LcIceConfig *ice;
   GMainContext *context;
   GThread *owner; /* the thread that created the ingest (runs context) */
-  char *name; /* for logs: "lesson <id> whip <n>" */
+  char *name;     /* for logs: "lesson <id> whip <n>" */
   gboolean allow_vp8;
   GstElement *pipeline;
   GstElement *webrtcbin;
@@ -67,15 +67,15 @@ struct _LcWhipIngest
   gint64 answer_started; /* monotonic µs, for the log */
 
   /* Streaming threads and main. */
-  GMutex lock;                /* LC_INGEST_LOCK */
-  GstPad *video_depay_sink;   /* where keyframe requests go upstream */
-  gint64 last_media;          /* monotonic µs of the newest buffer */
+  GMutex lock;              /* LC_INGEST_LOCK */
+  GstPad *video_depay_sink; /* where keyframe requests go upstream */
+  gint64 last_media;        /* monotonic µs of the newest buffer */
 
-  GRWLock push_lock;          /* read: pushing; write: (de)attaching */
-  gboolean attached;          /* push_lock */
-  gboolean caps_sent[2];      /* push_lock (read) — per kind, one streaming thread each */
-  GstCaps *last_caps[2];      /* per kind, its streaming thread only */
-  gint attach_requested;      /* atomic */
+  GRWLock push_lock;     /* read: pushing; write: (de)attaching */
+  gboolean attached;     /* push_lock */
+  gboolean caps_sent[2]; /* push_lock (read) — per kind, one streaming thread each */
+  GstCaps *last_caps[2]; /* per kind, its streaming thread only */
+  gint attach_requested; /* atomic */
 };
 
 static void lc_whip_ingest_session_iface_init (LcWebrtcSessionInterface *iface);
@@ -447,8 +447,8 @@ on_answer_created (GstPromise *promise, gpointer user_data)
   gst_promise_unref (promise);
   if (answer == NULL)
     {
-      report_negotiation_failure (self, LC_ERROR_INVALID, "no answer could be created for the offer",
-                                  error);
+      report_negotiation_failure (self, LC_ERROR_INVALID,
+                                  "no answer could be created for the offer", error);
       return;
     }
 
@@ -533,8 +533,8 @@ request_keyframe (gpointer user_data)
   if (pad == NULL)
     return;
   GST_DEBUG ("%s: sending PLI", self->name);
-  gst_pad_push_event (pad, gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
-                                                                        FALSE, 0));
+  gst_pad_push_event (pad,
+                      gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, FALSE, 0));
   gst_object_unref (pad);
 }
 
@@ -621,8 +621,8 @@ handle_sample (LcWhipIngest *self, LcMediaKind kind, GstSample *sample)
   out = gst_buffer_ref (buffer);
   if (segment != NULL && segment->format == GST_FORMAT_TIME && GST_BUFFER_PTS_IS_VALID (buffer))
     {
-      guint64 running = gst_segment_to_running_time (segment, GST_FORMAT_TIME,
-                                                     GST_BUFFER_PTS (buffer));
+      guint64 running
+          = gst_segment_to_running_time (segment, GST_FORMAT_TIME, GST_BUFFER_PTS (buffer));
       if (running != GST_BUFFER_PTS (buffer) && GST_CLOCK_TIME_IS_VALID (running))
         {
           out = gst_buffer_make_writable (out);
@@ -667,8 +667,8 @@ make_appsink (LcWhipIngest *self, LcMediaKind kind)
 
   if (sink == NULL)
     return NULL;
-  g_object_set (sink, "sync", FALSE, "async", FALSE, "enable-last-sample", FALSE,
-                "wait-on-eos", FALSE, "max-buffers", 64, "drop", TRUE, NULL);
+  g_object_set (sink, "sync", FALSE, "async", FALSE, "enable-last-sample", FALSE, "wait-on-eos",
+                FALSE, "max-buffers", 64, "drop", TRUE, NULL);
   callbacks.new_sample = kind == LC_MEDIA_VIDEO ? on_video_sample : on_audio_sample;
   gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, self, NULL);
   return sink;
@@ -1055,8 +1055,7 @@ lc_whip_ingest_answer_finish (LcWebrtcSession *session, GAsyncResult *result, GE
 }
 
 static gboolean
-lc_whip_ingest_add_remote_candidates (LcWebrtcSession *session, const char *sdpfrag,
-                                      GError **error)
+lc_whip_ingest_add_remote_candidates (LcWebrtcSession *session, const char *sdpfrag, GError **error)
 {
   LcWhipIngest *self = LC_WHIP_INGEST (session);
   g_auto (LcSdpFragment) frag = { 0 };
@@ -1135,8 +1134,8 @@ lc_whip_ingest_close (LcWebrtcSession *session)
     return;
   self->closed = TRUE;
   if (self->answer_task != NULL)
-    answer_return_error (self, g_error_new_literal (LC_ERROR, LC_ERROR_UNAVAILABLE,
-                                                    "the session was closed"));
+    answer_return_error (
+        self, g_error_new_literal (LC_ERROR, LC_ERROR_UNAVAILABLE, "the session was closed"));
   clear_source (&self->answer_timeout);
   detach (self);
   teardown (self);
@@ -1170,8 +1169,8 @@ lc_whip_ingest_dispose (GObject *object)
 
   /* Quietly: no signals from dispose. */
   if (self->answer_task != NULL)
-    answer_return_error (self, g_error_new_literal (LC_ERROR, LC_ERROR_UNAVAILABLE,
-                                                    "the session was destroyed"));
+    answer_return_error (
+        self, g_error_new_literal (LC_ERROR, LC_ERROR_UNAVAILABLE, "the session was destroyed"));
   clear_source (&self->answer_timeout);
   if (self->channel != NULL)
     detach (self);

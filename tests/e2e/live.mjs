@@ -29,15 +29,18 @@ const START_IN_MS = 90_000;
 // anonymous, 404 for the HLS playlist before its first segment (and for a
 // WHEP session the server already closed), 409 from WHEP before the media
 // flows (and from WHIP while a reconnection waits for the server to let go
-// of the dropped connection), 503 from WHEP when the server could not set a viewer up in time
+// of the dropped connection; 404 for its ICE restart of a session the server
+// already closed), 503 from WHEP when the server could not set a viewer up in time
 // (the page retries). Anything else is reported.
 function expectedFailure(method, pathname, status) {
   if (status === 401 && pathname === '/api/v1/auth/me') return true;
   if (status === 404 && method === 'GET' && pathname.startsWith('/hls/')) return true;
   if (status === 404 && method === 'DELETE' && /^\/whep\/[^/]+\/[^/]+$/.test(pathname)) return true;
   if ((status === 409 || status === 503) && method === 'POST' && /^\/whep\/[^/]+$/.test(pathname)) return true;
-  // The studio reconnecting while the server still holds the dropped publisher.
+  // The studio reconnecting: 409 while the server still holds the dropped
+  // publisher; 404 for an ICE restart of a session the server already closed.
   if (status === 409 && method === 'POST' && /^\/whip\/[^/]+$/.test(pathname)) return true;
+  if (status === 404 && method === 'PATCH' && /^\/whip\/[^/]+\/[^/]+$/.test(pathname)) return true;
   return false;
 }
 

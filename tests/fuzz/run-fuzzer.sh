@@ -17,5 +17,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/lc-fuzz-XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 mkdir -p "$artifacts"
 
+# -error_exitcode/-timeout_exitcode: libFuzzer's default (77) is what meson
+# reads as "skipped"; a crash, leak or hang must fail the test.
 "$fuzzer" -max_total_time="$seconds" -timeout=10 -max_len=8192 -rss_limit_mb=4096 \
-  -print_final_stats=1 -artifact_prefix="$artifacts/" $dict "$work" "$seeds"
+  -error_exitcode=1 -timeout_exitcode=1 -print_final_stats=1 -artifact_prefix="$artifacts/" $dict "$work" "$seeds"

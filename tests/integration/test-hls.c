@@ -981,6 +981,46 @@ test_guards (Fixture *fx, gconstpointer data)
   g_assert_cmpfloat (peaks[playlist->uris->len - 1], <, 0.001);
 }
 
+/* A publisher without a microphone: after a short wait for audio that does
+ * not come, the video alone is packaged. */
+static void
+feed_video_only (LcMediaKind kind, GstCaps *caps, GstBuffer *buffer, gpointer data)
+{
+  DirectFeed *feed = data;
+
+  if (kind != LC_MEDIA_VIDEO)
+    return;
+  g_atomic_int_inc (&feed->count[kind]);
+  lc_consumer_set_caps (feed->consumer, kind, caps);
+  g_assert_true (lc_consumer_push (feed->consumer, kind, buffer));
+}
+
+static void
+test_video_only (Fixture *fx, gconstpointer data)
+{
+  start_packager (fx, 1, 6);
+  DirectFeed feed = { LC_CONSUMER (fx->hls), { 0, 0 } };
+  Feeder *feeder = feeder_new (feed_video_only, &feed);
+
+  g_object_set (feeder->encoder, "key-int-max", 25, NULL);
+  feeder_start (feeder);
+  wait_segments (fx, 1, 0, 20000);
+  feeder_free (feeder);
+
+  g_autoptr (Playlist) playlist = playlist_read (fx->dir);
+  for (guint i = 0; i < playlist->uris->len; i++)
+    {
+      g_autofree char *path = segment_path (fx, g_ptr_array_index (playlist->uris, i));
+      Probe probe;
+
+      probe_segment (path, &probe);
+      g_assert_cmpuint (probe.audio_buffers, ==, 0);
+      g_assert_cmpuint (probe.backwards, ==, 0);
+      g_assert_cmpfloat_with_epsilon (probe_video_duration (&probe), 1.0, TOLERANCE);
+      g_assert_cmpfloat_with_epsilon (playlist_duration (playlist, i), 1.0, TOLERANCE);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -996,5 +1036,7 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/streamer/hls/vp8", Fixture, NULL, fixture_setup, test_vp8, fixture_teardown);
   g_test_add ("/streamer/hls/guards", Fixture, NULL, fixture_setup, test_guards, fixture_teardown);
+  g_test_add ("/streamer/hls/video-only", Fixture, NULL, fixture_setup, test_video_only,
+              fixture_teardown);
   return g_test_run ();
 }

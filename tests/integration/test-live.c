@@ -40,7 +40,7 @@ header (LcTestResponse *resp, const char *name)
 }
 
 static LcWebrtcClient *
-start_client (Fixture *f, LcClientRole role, const char *path, const char *auth)
+start_client (Fixture *f, LcClientRole role, const char *path, const char *key)
 {
   g_autofree char *url = g_strconcat (f->ts->base_url, path, NULL);
   g_autoptr (GError) error = NULL;
@@ -50,7 +50,7 @@ start_client (Fixture *f, LcClientRole role, const char *path, const char *auth)
 
   options.role = role;
   options.url = url;
-  options.bearer = auth;
+  options.bearer = key; /* the client sends "Authorization: Bearer <key>" */
   options.keyframe_interval = role == LC_CLIENT_PUBLISHER ? 30 : 0;
   client = lc_webrtc_client_new (&options);
   lc_webrtc_client_start (client, START_TIMEOUT_MS, &status, &error);
@@ -394,7 +394,7 @@ test_reconnect_and_end (void)
   const char *overrides[] = { "webrtc.addresses=127.0.0.1", "whip.rate_limit=1000", grace,
                               "hls.enabled=true", "recording.enabled=true", NULL };
   Fixture f = { 0 };
-  g_autofree char *auth = NULL, *whip = NULL, *whep = NULL;
+  g_autofree char *key = NULL, *whip = NULL, *whep = NULL;
   g_autoptr (LcWebrtcClient) p1 = NULL;
   g_autoptr (LcWebrtcClient) p2 = NULL;
   g_autoptr (LcWebrtcClient) viewer = NULL;
@@ -409,11 +409,11 @@ test_reconnect_and_end (void)
   f.lesson = lc_test_seed_lesson (f.ts, f.school, f.teacher, lc_time_now (), "История", 8,
                                   "public", "scheduled");
   lesson = lc_store_get_lesson (lc_app_get_store (f.ts->app), f.lesson, NULL);
-  auth = g_strdup_printf ("Bearer %s", lesson->publish_key);
+  key = g_strdup (lesson->publish_key);
   whip = g_strdup_printf ("/whip/%s", f.lesson);
   whep = g_strdup_printf ("/whep/%s", f.lesson);
 
-  p1 = start_client (&f, LC_CLIENT_PUBLISHER, whip, auth);
+  p1 = start_client (&f, LC_CLIENT_PUBLISHER, whip, key);
   wait_publisher (&f, "connected");
   viewer = start_client (&f, LC_CLIENT_VIEWER, whep, NULL);
   g_assert_true (lc_webrtc_client_wait_frames (viewer, 50, FRAMES_TIMEOUT_MS));
@@ -433,7 +433,7 @@ test_reconnect_and_end (void)
 
   /* …and comes back within the grace period: the same viewer sees it again. */
   t0 = g_get_monotonic_time ();
-  p2 = start_client (&f, LC_CLIENT_PUBLISHER, whip, auth);
+  p2 = start_client (&f, LC_CLIENT_PUBLISHER, whip, key);
   wait_publisher (&f, "connected");
   g_assert_true (lc_webrtc_client_wait_frames (viewer, 25, FRAMES_TIMEOUT_MS));
   g_test_message ("viewer decoding again %.1f s after the reconnect",

@@ -277,7 +277,7 @@ static void
 test_kill_mid_lesson (void)
 {
   Fixture f = { 0 };
-  g_autofree char *url = NULL, *auth = NULL, *list_path = NULL, *lesson_path = NULL, *file = NULL;
+  g_autofree char *url = NULL, *list_path = NULL, *lesson_path = NULL, *file = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonNode) list = NULL;
   g_autoptr (JsonNode) lesson = NULL;
@@ -294,10 +294,9 @@ test_kill_mid_lesson (void)
 
   daemon_start (&f, "first.log");
   url = g_strdup_printf ("http://127.0.0.1:%u/whip/%s", f.http.port, f.lesson_id);
-  auth = g_strdup_printf ("Bearer %s", f.publish_key);
   options.role = LC_CLIENT_PUBLISHER;
   options.url = url;
-  options.bearer = auth;
+  options.bearer = f.publish_key; /* sent as "Authorization: Bearer <key>" */
   options.keyframe_interval = 30;
   publisher = lc_webrtc_client_new (&options);
   t_post = g_get_monotonic_time ();

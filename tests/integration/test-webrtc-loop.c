@@ -8,7 +8,9 @@
  * frame is reported); five viewers at once all decode; a viewer that vanishes
  * without DELETE is reaped on the RTCP timeout while another stays; broken
  * viewer pipelines (an element error; a pipeline stopped under the appsrc) do
- * not stop the others; the viewer limit; close_all. */
+ * not stop the others; the viewer limit; close_all; and the whole loop with
+ * the real WHIP ingest: the C publisher (VP8, keyframes only on request)
+ * → LcWhipIngest → channel → fan-out → the C viewer. */
 #include <string.h>
 
 #include <gst/gst.h>
@@ -18,6 +20,7 @@
 #include "lc-webrtc-client.h"
 #include "streamer/lc-fanout.h"
 #include "streamer/lc-synthetic-source.h"
+#include "streamer/lc-whip-ingest.h"
 
 #define LESSON "lesson-loop"
 #define START_TIMEOUT_MS 20000
@@ -120,6 +123,28 @@ handle_whep_post (LcRequest *req, gpointer user_data)
 }
 
 static void
+handle_whip_post (LcRequest *req, gpointer user_data)
+{
+  Fixture *f = user_data;
+  GBytes *body = lc_request_get_body (req);
+  g_autofree char *offer = NULL;
+  LcWebrtcSession *session;
+  AnswerCall *call;
+  gsize size = 0;
+  const char *data = g_bytes_get_data (body, &size);
+
+  session = LC_WEBRTC_SESSION (lc_whip_ingest_new (f->channel, f->ice));
+  offer = g_strndup (data != NULL ? data : "", size);
+  call = g_new0 (AnswerCall, 1);
+  call->fixture = f;
+  call->req = lc_request_ref (req);
+  call->id = g_strdup_printf ("s%u", ++f->next_id);
+  g_hash_table_insert (f->sessions, g_strdup (call->id), session);
+  lc_request_pause (req);
+  lc_webrtc_session_answer_async (session, offer, NULL, on_answered, call);
+}
+
+static void
 handle_whep_delete (LcRequest *req, gpointer user_data)
 {
   Fixture *f = user_data;
@@ -158,8 +183,11 @@ fixture_set_up (Fixture *f, gconstpointer data)
   f->ice->addresses = g_strdupv ((char **)addresses);
   f->channel = lc_channel_new (LESSON);
   f->source = lc_synthetic_source_new (f->channel, 320, 240, 25, "loop");
-  g_assert_true (lc_synthetic_source_start (f->source, &error));
-  g_assert_no_error (error);
+  if (data == NULL) /* tests with a WHIP publisher pass "whip" */
+    {
+      g_assert_true (lc_synthetic_source_start (f->source, &error));
+      g_assert_no_error (error);
+    }
   f->fanout = lc_fanout_webrtcbin_new (f->channel, f->ice, 0);
   g_object_set (f->fanout, "rtcp-timeout", (guint)TEST_RTCP_TIMEOUT_MS, NULL);
   g_signal_connect (f->fanout, "viewer-count-changed", G_CALLBACK (on_viewer_count_changed), f);
@@ -170,6 +198,9 @@ fixture_set_up (Fixture *f, gconstpointer data)
   f->http.server = lc_http_server_new (&limits);
   lc_http_server_add_route (f->http.server, "POST", "/whep/{lesson}", handle_whep_post, f);
   lc_http_server_add_route (f->http.server, "DELETE", "/whep/{lesson}/{session}",
+                            handle_whep_delete, f);
+  lc_http_server_add_route (f->http.server, "POST", "/whip/{lesson}", handle_whip_post, f);
+  lc_http_server_add_route (f->http.server, "DELETE", "/whip/{lesson}/{session}",
                             handle_whep_delete, f);
   lc_test_http_listen (&f->http);
   f->whep_url = g_strdup_printf ("http://127.0.0.1:%u/whep/%s", f->http.port, LESSON);
@@ -472,6 +503,47 @@ test_unusable_offer (Fixture *f, gconstpointer data)
   wait_viewer_count (f, 0, 5000);
 }
 
+static gboolean
+channel_has_vp8 (gpointer data)
+{
+  Fixture *f = data;
+
+  return lc_channel_has_media (f->channel)
+         && g_strcmp0 (lc_channel_get_video_codec (f->channel), "vp8") == 0;
+}
+
+static void
+test_whip_vp8 (Fixture *f, gconstpointer data)
+{
+  g_autofree char *whip_url
+      = g_strdup_printf ("http://127.0.0.1:%u/whip/%s", f->http.port, LESSON);
+  LcWebrtcClientOptions options = { 0 };
+  g_autoptr (LcWebrtcClient) publisher = NULL;
+  g_autoptr (LcWebrtcClient) viewer = NULL;
+  g_autoptr (GError) error = NULL;
+  guint status = 0;
+
+  options.role = LC_CLIENT_PUBLISHER;
+  options.url = whip_url;
+  options.video_codec = "vp8";
+  options.keyframe_interval = 0; /* keyframes only when asked, like Chromium */
+  publisher = lc_webrtc_client_new (&options);
+  g_assert_true (lc_webrtc_client_start (publisher, START_TIMEOUT_MS, &status, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (status, ==, 201);
+  lc_test_run_until (channel_has_vp8, f, FRAMES_TIMEOUT_MS);
+
+  /* The viewer offers H.264 and VP8: it gets VP8, and its join asks the
+   * publisher for the keyframe it starts with (PLI through the ingest). */
+  viewer = start_viewer (f);
+  g_assert_true (lc_webrtc_client_wait_frames (viewer, 25, FRAMES_TIMEOUT_MS));
+  g_assert_cmpuint (lc_webrtc_client_get_audio_buffers (viewer), >, 0);
+
+  g_assert_cmpuint (lc_webrtc_client_delete (viewer, 10000), ==, 200);
+  g_assert_cmpuint (lc_webrtc_client_delete (publisher, 10000), ==, 200);
+  wait_viewer_count (f, 0, 5000);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -490,6 +562,8 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/streamer/webrtc-loop/unusable-offer", Fixture, NULL, fixture_set_up,
               test_unusable_offer, fixture_tear_down);
+  g_test_add ("/streamer/webrtc-loop/whip-vp8", Fixture, "whip", fixture_set_up, test_whip_vp8,
+              fixture_tear_down);
   g_test_add_func ("/streamer/webrtc-loop/viewer-limit", test_viewer_limit);
   return g_test_run ();
 }

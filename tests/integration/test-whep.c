@@ -92,18 +92,18 @@ post_offer (Fixture *f, const char *path, const char *content_type, const char *
 }
 
 static char *
-bearer (Fixture *f, const char *lesson_id)
+publish_key (Fixture *f, const char *lesson_id)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (LcLesson) lesson
       = lc_store_get_lesson (lc_app_get_store (f->ts->app), lesson_id, &error);
 
   g_assert_no_error (error);
-  return g_strdup_printf ("Bearer %s", lesson->publish_key);
+  return g_strdup (lesson->publish_key);
 }
 
 static LcWebrtcClient *
-start_client (Fixture *f, LcClientRole role, const char *path, const char *auth)
+start_client (Fixture *f, LcClientRole role, const char *path, const char *key)
 {
   g_autofree char *url = g_strconcat (f->ts->base_url, path, NULL);
   g_autoptr (GError) error = NULL;
@@ -113,7 +113,7 @@ start_client (Fixture *f, LcClientRole role, const char *path, const char *auth)
 
   options.role = role;
   options.url = url;
-  options.bearer = auth;
+  options.bearer = key; /* the client sends "Authorization: Bearer <key>" */
   options.keyframe_interval = role == LC_CLIENT_PUBLISHER ? 30 : 0;
   client = lc_webrtc_client_new (&options);
   lc_webrtc_client_start (client, START_TIMEOUT_MS, &status, &error);
@@ -236,7 +236,7 @@ static void
 test_play (void)
 {
   Fixture f = { 0 };
-  g_autofree char *lesson = NULL, *auth = NULL, *whip = NULL, *whep = NULL, *playlist = NULL;
+  g_autofree char *lesson = NULL, *key = NULL, *whip = NULL, *whep = NULL, *playlist = NULL;
   g_autoptr (LcWebrtcClient) publisher = NULL;
   g_autoptr (LcWebrtcClient) v1 = NULL;
   g_autoptr (LcWebrtcClient) v2 = NULL;
@@ -245,12 +245,12 @@ test_play (void)
   fixture_start (&f, TRUE);
   lesson = lc_test_seed_lesson (f.ts, f.school, f.teacher, lc_time_now () + 600, "Биология", 6,
                                 "unlisted", "scheduled");
-  auth = bearer (&f, lesson);
+  key = publish_key (&f, lesson);
   whip = g_strdup_printf ("/whip/%s", lesson);
   whep = g_strdup_printf ("/whep/%s", lesson);
   playlist = g_strdup_printf ("/hls/%s/index.m3u8", lesson);
 
-  publisher = start_client (&f, LC_CLIENT_PUBLISHER, whip, auth);
+  publisher = start_client (&f, LC_CLIENT_PUBLISHER, whip, key);
   wait_live (&f, lesson, NULL, 0, STATE_TIMEOUT_MS);
 
   /* Unlisted: not in the public schedule, reachable by id. */

@@ -165,7 +165,7 @@ wait_status (Fixture *f, const char *lesson_id, LcLessonStatus status)
 }
 
 static LcWebrtcClient *
-start_client (Fixture *f, LcClientRole role, const char *path, const char *auth, guint *status,
+start_client (Fixture *f, LcClientRole role, const char *path, const char *key, guint *status,
               GError **error)
 {
   g_autofree char *url = g_strconcat (f->ts->base_url, path, NULL);
@@ -174,7 +174,7 @@ start_client (Fixture *f, LcClientRole role, const char *path, const char *auth,
 
   options.role = role;
   options.url = url;
-  options.bearer = auth;
+  options.bearer = key; /* the client sends "Authorization: Bearer <key>" */
   options.keyframe_interval = role == LC_CLIENT_PUBLISHER ? 30 : 0;
   client = lc_webrtc_client_new (&options);
   if (!lc_webrtc_client_start (client, START_TIMEOUT_MS, status, error))

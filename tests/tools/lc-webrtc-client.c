@@ -326,8 +326,8 @@ build_publisher (LcWebrtcClient *client, GError **error)
             "videotestsrc is-live=true pattern=smpte ! video/x-raw,width=%u,height=%u,"
             "framerate=%u/1 ! videoconvert ! queue max-size-buffers=2 leaky=downstream ! "
             "vp8enc deadline=1 cpu-used=8 keyframe-max-dist=%u target-bitrate=600000 ! "
-            "rtpvp8pay pt=%d mtu=1200 picture-id-mode=15-bit ! "
-            "application/x-rtp,media=video,encoding-name=VP8,payload=%d,clock-rate=90000",
+            "rtpvp8pay pt=%d mtu=1200 picture-id-mode=15-bit ! capsfilter caps=\""
+            "application/x-rtp,media=video,encoding-name=VP8,payload=%d,clock-rate=90000\"",
             client->width, client->height, client->fps, keyint, PUBLISHER_VIDEO_PT,
             PUBLISHER_VIDEO_PT);
       else
@@ -337,8 +337,8 @@ build_publisher (LcWebrtcClient *client, GError **error)
             "x264enc tune=zerolatency speed-preset=ultrafast bitrate=600 key-int-max=%u "
             "threads=1 ! video/x-h264,profile=constrained-baseline ! "
             "rtph264pay pt=%d mtu=1200 config-interval=-1 aggregate-mode=zero-latency ! "
-            "application/x-rtp,media=video,encoding-name=H264,payload=%d,clock-rate=90000,"
-            "packetization-mode=(string)1,profile-level-id=(string)42e01f",
+            "capsfilter caps=\"application/x-rtp,media=video,encoding-name=H264,payload=%d,"
+            "clock-rate=90000,packetization-mode=(string)1\"",
             client->width, client->height, client->fps, keyint, PUBLISHER_VIDEO_PT,
             PUBLISHER_VIDEO_PT);
       if (!add_publisher_branch (client, video, error))
@@ -349,8 +349,8 @@ build_publisher (LcWebrtcClient *client, GError **error)
       g_autofree char *audio = g_strdup_printf (
           "audiotestsrc is-live=true wave=sine freq=440 volume=0.2 ! audioconvert ! "
           "audioresample ! audio/x-raw,rate=48000,channels=2 ! opusenc bitrate=32000 ! "
-          "rtpopuspay pt=%d ! application/x-rtp,media=audio,encoding-name=OPUS,payload=%d,"
-          "clock-rate=48000,encoding-params=(string)2",
+          "rtpopuspay pt=%d ! capsfilter caps=\"application/x-rtp,media=audio,"
+          "encoding-name=OPUS,payload=%d,clock-rate=48000,encoding-params=(string)2\"",
           PUBLISHER_OPUS_PT, PUBLISHER_OPUS_PT);
 
       if (!add_publisher_branch (client, audio, error))

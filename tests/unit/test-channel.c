@@ -430,8 +430,8 @@ test_keyframe_gate (void)
   KeyframeCounter counter = { 0 };
 
   lc_channel_add_consumer (channel, LC_CONSUMER (early));
-  g_assert_true (lc_channel_attach_publisher (channel, &publisher_a, count_keyframe_request,
-                                              &counter, NULL));
+  g_assert_true (
+      lc_channel_attach_publisher (channel, &publisher_a, count_keyframe_request, &counter, NULL));
   set_h264_caps (channel);
   push (channel, LC_MEDIA_VIDEO, 0, TRUE);
   push (channel, LC_MEDIA_VIDEO, 40 * GST_MSECOND, FALSE);
@@ -489,8 +489,8 @@ test_keyframe_rate_limit (void)
   lc_channel_request_keyframe (channel, "no publisher");
   g_assert_cmpuint (counter.calls, ==, 0);
 
-  g_assert_true (lc_channel_attach_publisher (channel, &publisher_a, count_keyframe_request,
-                                              &counter, NULL));
+  g_assert_true (
+      lc_channel_attach_publisher (channel, &publisher_a, count_keyframe_request, &counter, NULL));
   gint64 first = g_get_monotonic_time ();
   for (guint i = 0; i < 20; i++)
     lc_channel_request_keyframe (channel, "burst");

@@ -91,8 +91,9 @@ test_link_headers (void)
                    "<turn:turn.example.org:3478?transport=udp>; rel=\"ice-server\"; "
                    "username=\"1700086400:lesson42\"; credential=\"5tCoX0bcgJEN38hwhb5CbOvzc/4=\"; "
                    "credential-type=\"password\"");
-  g_assert_true (g_str_has_prefix (links[3], "<turns:turn.example.org:5349?transport=tcp>; "
-                                             "rel=\"ice-server\"; username=\"1700086400:lesson42\""));
+  g_assert_true (g_str_has_prefix (links[3],
+                                   "<turns:turn.example.org:5349?transport=tcp>; "
+                                   "rel=\"ice-server\"; username=\"1700086400:lesson42\""));
 
   /* Quotes in the user name are escaped inside the quoted-string. */
   g_auto (GStrv) quoted = lc_ice_link_headers (ice, "a\"b", 1700000000);
@@ -193,12 +194,14 @@ test_public_address_rewrite (void)
   LcIceConfig ice = { .public_address = (char *)"203.0.113.7" };
   g_autofree char *rewritten = lc_webrtc_apply_public_address (sdp, &ice);
 
-  g_assert_nonnull (strstr (rewritten, "a=candidate:1 1 UDP 2015364095 203.0.113.7 41777 typ host\r\n"));
+  g_assert_nonnull (
+      strstr (rewritten, "a=candidate:1 1 UDP 2015364095 203.0.113.7 41777 typ host\r\n"));
   g_assert_null (strstr (rewritten, " 10.0.0.5 41777 typ host"));
   /* Other candidate types and lines stay as they were. */
   g_assert_nonnull (strstr (rewritten, "198.51.100.9 41777 typ srflx raddr 10.0.0.5"));
   g_assert_nonnull (strstr (rewritten, "a=mid:video0\r\n"));
-  g_assert_cmpuint (strlen (rewritten), ==, strlen (sdp) + strlen ("203.0.113.7") - strlen ("10.0.0.5"));
+  g_assert_cmpuint (strlen (rewritten), ==,
+                    strlen (sdp) + strlen ("203.0.113.7") - strlen ("10.0.0.5"));
 
   /* No public address: unchanged. */
   LcIceConfig plain = { 0 };

@@ -7,6 +7,8 @@
 #include "common/lc-error.h"
 #include "streamer/lc-sdp.h"
 
+/* The offers keep one SDP line per source line. */
+/* clang-format off */
 /* Chromium publishing with addTransceiver(…, {direction: "sendonly"}): audio
  * first, VP8 first among video codecs, several H.264 variants with
  * packetization-mode 0 listed before the first mode-1 one. */
@@ -189,6 +191,8 @@ static const char webrtcbin_offer[]
       "a=fingerprint:sha-256 CA:75:7F:03:8C:60:6A:72:46:7F:57:D3:E6:61:A3:37:82:DA:A6:02:2A:18:BE:83:63:BD:CE:F8:CD:73:A8:86\n"
       "a=rtcp-mux-only\n";
 
+/* clang-format on */
+
 /* A minimal offer around one or two media sections (for variations). */
 static char *
 make_offer (const char *session_extra, const char *media)
@@ -204,10 +208,8 @@ make_offer (const char *session_extra, const char *media)
                           session_extra, media);
 }
 
-#define VIDEO_VP8                                                                                  \
-  "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=sendonly\r\na=rtpmap:96 VP8/90000\r\n"
-#define AUDIO_OPUS                                                                                 \
-  "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=sendonly\r\na=rtpmap:111 opus/48000/2\r\n"
+#define VIDEO_VP8 "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=sendonly\r\na=rtpmap:96 VP8/90000\r\n"
+#define AUDIO_OPUS "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=sendonly\r\na=rtpmap:111 opus/48000/2\r\n"
 
 static void
 assert_offer_error (const char *sdp, gboolean for_whep, LcErrorCode code)
@@ -403,7 +405,7 @@ test_garbage (void)
     "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\na=ice-pwd:short\r\n",
     "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\na=fingerprint:sha-256\r\n",
     "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\na=fingerprint:sha-256 XY:ZZ\r\n",
-    "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=\x01\r\n",   /* control character */
+    "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=\x01\r\n",     /* control character */
     "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=\xff\xfe\r\n", /* not UTF-8 */
     "\r\n\r\n",
     /* Found by fuzz-sdp: an empty port field. */
@@ -453,20 +455,21 @@ test_oversized (void)
 static void
 test_fragment_trickle (void)
 {
-  const char *text = "a=ice-ufrag:Vd6P\r\n"
-                     "a=ice-pwd:3HCF3gLa/4n1ZCVi0Mw6JTOj\r\n"
-                     "a=group:BUNDLE 0 1\r\n"
-                     "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
-                     "a=mid:0\r\n"
-                     "a=candidate:1387637174 1 udp 2122260223 192.0.2.1 61764 typ host "
-                     "generation 0 ufrag Vd6P network-id 1\r\n"
-                     "a=candidate:3471623853 1 udp 2122194687 198.51.100.2 61765 typ host\r\n"
-                     "a=candidate:473322822 1 tcp 1518280447 192.0.2.1 9 typ host tcptype active\r\n"
-                     "a=candidate:2154773085 1 udp 1686052607 203.0.113.4 61764 typ srflx raddr "
-                     "192.0.2.1 rport 61764\r\n"
-                     "a=candidate:1 1 udp 2122260223 3f2e8d1c-aaaa-bbbb-cccc-0123456789ab.local "
-                     "54321 typ host\r\n"
-                     "a=end-of-candidates\r\n";
+  const char *text
+      = "a=ice-ufrag:Vd6P\r\n"
+        "a=ice-pwd:3HCF3gLa/4n1ZCVi0Mw6JTOj\r\n"
+        "a=group:BUNDLE 0 1\r\n"
+        "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+        "a=mid:0\r\n"
+        "a=candidate:1387637174 1 udp 2122260223 192.0.2.1 61764 typ host "
+        "generation 0 ufrag Vd6P network-id 1\r\n"
+        "a=candidate:3471623853 1 udp 2122194687 198.51.100.2 61765 typ host\r\n"
+        "a=candidate:473322822 1 tcp 1518280447 192.0.2.1 9 typ host tcptype active\r\n"
+        "a=candidate:2154773085 1 udp 1686052607 203.0.113.4 61764 typ srflx raddr "
+        "192.0.2.1 rport 61764\r\n"
+        "a=candidate:1 1 udp 2122260223 3f2e8d1c-aaaa-bbbb-cccc-0123456789ab.local "
+        "54321 typ host\r\n"
+        "a=end-of-candidates\r\n";
   g_auto (LcSdpFragment) frag = { 0 };
   g_autoptr (GError) error = NULL;
 
@@ -529,8 +532,8 @@ test_fragment_garbage (void)
     "a=candidate:1 0 udp 100 192.0.2.1 5000 typ host\r\n",  /* component 0 */
     "a=candidate:1 1 udp 100 192.0.2.1;rm 5000 typ host\r\n",
     "a=candidate:f@o 1 udp 100 192.0.2.1 5000 typ host\r\n",
-    "a=ice-ufrag:abcd\r\n",                      /* ufrag without pwd */
-    "a=ice-pwd:abcdefghijklmnopqrstuvwx\r\n",    /* pwd without ufrag */
+    "a=ice-ufrag:abcd\r\n",                   /* ufrag without pwd */
+    "a=ice-pwd:abcdefghijklmnopqrstuvwx\r\n", /* pwd without ufrag */
     "a=ice-ufrag:abcd\r\na=ice-ufrag:efgh\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n",
     "a=ice-ufrag:ab\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n", /* ufrag too short */
     "a=candidate:1 1 udp 100 192.0.2.1 5000 typ host\r\n\x07\r\n",

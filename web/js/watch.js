@@ -104,7 +104,8 @@ function renderOverlay() {
     title = t(message.title, message.params || {});
     text = message.text ? t(message.text, message.params || {}) : '';
   }
-  els.overlayTitle.textContent = title;
+  // The title is a live region: touch it only when it changes.
+  if (els.overlayTitle.textContent !== title) els.overlayTitle.textContent = title;
   els.overlayText.textContent = text;
 }
 
