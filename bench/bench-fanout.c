@@ -101,6 +101,39 @@ cpu_time_us (void)
          + (gint64)usage.ru_stime.tv_sec * G_USEC_PER_SEC + usage.ru_stime.tv_usec;
 }
 
+/* CPU time (µs) of the synthetic source's threads: its streaming threads
+ * and the x264 workers they start carry the source elements' names. */
+static gint64
+source_cpu_us (void)
+{
+  g_autoptr (GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  long ticks = sysconf (_SC_CLK_TCK);
+  const char *tid;
+  gint64 total = 0;
+
+  while (dir != NULL && (tid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *comm_path = g_strdup_printf ("/proc/self/task/%s/comm", tid);
+      g_autofree char *stat_path = g_strdup_printf ("/proc/self/task/%s/stat", tid);
+      g_autofree char *comm = NULL, *stat = NULL;
+      unsigned long utime = 0, stime = 0;
+      const char *after;
+
+      if (!g_file_get_contents (comm_path, &comm, NULL, NULL)
+          || (!g_str_has_prefix (comm, "videotestsrc") && !g_str_has_prefix (comm, "audiotestsrc")))
+        continue;
+      if (!g_file_get_contents (stat_path, &stat, NULL, NULL)
+          || (after = strrchr (stat, ')')) == NULL
+          /* state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
+          || sscanf (after + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
+                     &stime)
+                 != 2)
+        continue;
+      total += (gint64)(utime + stime) * G_USEC_PER_SEC / (ticks > 0 ? ticks : 100);
+    }
+  return total;
+}
+
 static guint
 count_dir (const char *path)
 {
@@ -366,28 +399,40 @@ typedef struct
 {
   guint viewers;
   double cpu;     /* % of one core, median */
+  double source;  /* of which the synthetic source (encoders), median */
+  double fanout;  /* the rest: fan-out, HTTP, GLib/GStreamer, median */
   guint threads;
   guint fds;
   double rss;
   char *client_stats;
 } Step;
 
-/* Sample this process's CPU over `samples` windows of `window` s. */
-static double
-sample_cpu (guint samples, guint window)
+/* Sample this process's CPU over `samples` windows of `window` s: medians
+ * of the whole process, of the source's threads and of the rest. */
+static void
+sample_cpu (guint samples, guint window, Step *step)
 {
-  g_autoptr (GArray) values = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) total = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) source = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) rest = g_array_new (FALSE, FALSE, sizeof (double));
 
   for (guint i = 0; i < samples; i++)
     {
-      gint64 wall0 = g_get_monotonic_time (), cpu0 = cpu_time_us ();
-      double pct;
+      gint64 wall0 = g_get_monotonic_time (), cpu0 = cpu_time_us (), src0 = source_cpu_us ();
+      double wall, pct, src, other;
 
       run_for (window * 1000);
-      pct = 100.0 * (double)(cpu_time_us () - cpu0) / (double)(g_get_monotonic_time () - wall0);
-      g_array_append_val (values, pct);
+      wall = (double)(g_get_monotonic_time () - wall0);
+      pct = 100.0 * (double)(cpu_time_us () - cpu0) / wall;
+      src = 100.0 * (double)(source_cpu_us () - src0) / wall;
+      other = pct - src;
+      g_array_append_val (total, pct);
+      g_array_append_val (source, src);
+      g_array_append_val (rest, other);
     }
-  return median (values);
+  step->cpu = median (total);
+  step->source = median (source);
+  step->fanout = median (rest);
 }
 
 static gboolean
@@ -423,7 +468,7 @@ run_step (Server *server, const char *self_exe, guint n, guint warmup, guint sam
                  lc_fanout_get_viewer_count (server->fanout));
     }
   run_for (warmup * 1000);
-  step->cpu = sample_cpu (samples, window);
+  sample_cpu (samples, window, step);
   step->threads = count_dir ("/proc/self/task");
   step->fds = count_dir ("/proc/self/fd");
   step->rss = rss_mib ();
@@ -565,15 +610,20 @@ main (int argc, char **argv)
   {
     Step *base = &g_array_index (steps, Step, 0);
 
-    printf ("\n%8s %10s %14s %8s %6s %9s  %s\n", "viewers", "cpu%", "cpu%/viewer", "threads",
-            "fds", "rss MiB", "clients");
+    printf ("\n(cpu%% of one core, medians; source = the synthetic source's threads (encoders;\n"
+            " the channel's pushes into the viewers' appsrcs also run there); per viewer = the\n"
+            " increase over 0 viewers divided by the viewers, of the process / of process - source)\n");
+    printf ("%7s %8s %8s %9s %12s %12s %8s %6s %8s  %s\n", "viewers", "process", "source",
+            "-source", "/viewer proc", "/viewer -src", "threads", "fds", "rss MiB", "clients");
     for (guint i = 0; i < steps->len; i++)
       {
         Step *s = &g_array_index (steps, Step, i);
-        double per = s->viewers > 0 ? (s->cpu - base->cpu) / s->viewers : 0;
+        double per = s->viewers > 0 ? (s->fanout - base->fanout) / s->viewers : 0;
+        double per_proc = s->viewers > 0 ? (s->cpu - base->cpu) / s->viewers : 0;
 
-        printf ("%8u %10.1f %14.2f %8u %6u %9.1f  %s\n", s->viewers, s->cpu, per, s->threads,
-                s->fds, s->rss, s->client_stats != NULL ? s->client_stats : "");
+        printf ("%7u %8.1f %8.1f %9.1f %12.2f %12.2f %8u %6u %8.1f  %s\n", s->viewers, s->cpu,
+                s->source, s->fanout, per_proc, per, s->threads, s->fds, s->rss,
+                s->client_stats != NULL ? s->client_stats : "");
         g_free (s->client_stats);
       }
   }

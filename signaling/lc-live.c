@@ -1088,6 +1088,17 @@ lookup_session (LcLive *live, LcLiveRole role, const char *lesson_id, const char
 {
   LiveSession *s = find_session (live, role, lesson_id, session_id);
 
+  if (s != NULL)
+    {
+      LcSessionState state = lc_webrtc_session_get_state (s->session);
+
+      /* Reaped or failed, and its state change not handled yet: gone now. */
+      if (state == LC_SESSION_FAILED || state == LC_SESSION_CLOSED)
+        {
+          check_session (s, FALSE);
+          s = NULL;
+        }
+    }
   if (s == NULL)
     lc_set_error (error, LC_ERROR_NOT_FOUND, NULL, "no such session");
   return s;

@@ -48,9 +48,26 @@ push_sample (LcSyntheticSource *self, LcMediaKind kind, GstSample *sample)
 {
   GstBuffer *buffer = gst_sample_get_buffer (sample);
   GstCaps *caps = gst_sample_get_caps (sample);
+  const GstSegment *segment = gst_sample_get_segment (sample);
+  g_autoptr (GstBuffer) timed = NULL;
 
   if (buffer == NULL || caps == NULL)
     return;
+
+  /* The channel takes running time (lc-channel.h). Encoders shift their
+   * output timestamps and compensate in the segment (x264enc adds 1000 h), so
+   * the raw PTS of video and audio are not comparable: convert. */
+  if (segment != NULL && segment->format == GST_FORMAT_TIME && GST_BUFFER_PTS_IS_VALID (buffer))
+    {
+      GstClockTime running
+          = gst_segment_to_running_time (segment, GST_FORMAT_TIME, GST_BUFFER_PTS (buffer));
+      if (!GST_CLOCK_TIME_IS_VALID (running))
+        return; /* outside the segment: nothing a consumer could place */
+      timed = gst_buffer_copy (buffer); /* metadata copy; the memory is shared */
+      GST_BUFFER_PTS (timed) = running;
+      GST_BUFFER_DTS (timed) = running;
+      buffer = timed;
+    }
 
   g_rw_lock_reader_lock (&self->push_lock);
   if (self->pushing)

@@ -234,15 +234,6 @@ teardown (LcWhepViewer *self)
     g_info ("lesson %s %s: dropped %" G_GUINT64_FORMAT " buffers it could not take in time",
             lc_channel_get_lesson_id (self->channel), self->name, self->dropped);
 
-  if (self->answer_task != NULL)
-    {
-      GTask *task = g_steal_pointer (&self->answer_task);
-
-      g_task_return_new_error (task, LC_ERROR, LC_ERROR_UNAVAILABLE,
-                               "the viewer session was closed before it was answered");
-      g_object_unref (task);
-    }
-
   if (self->webrtc != NULL)
     g_signal_handlers_disconnect_by_data (self->webrtc, self);
   if (self->rtpbin != NULL)
@@ -267,27 +258,35 @@ teardown (LcWhepViewer *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PIPELINE]);
 }
 
+/* Tear down, enter the final state, then fail a pending answer (its callback
+ * may run at once and sees the final state). */
+static void
+end_session (LcWhepViewer *self, LcSessionState state, const char *reason)
+{
+  /* Listeners may drop their references when told. */
+  g_autoptr (LcWhepViewer) keep = g_object_ref (self);
+  GTask *task = g_steal_pointer (&self->answer_task);
+
+  (void)keep;
+  teardown (self);
+  set_state (self, state);
+  if (task != NULL)
+    {
+      if (!g_task_return_error_if_cancelled (task))
+        g_task_return_new_error (task, LC_ERROR, LC_ERROR_UNAVAILABLE, "%s", reason);
+      g_object_unref (task);
+    }
+}
+
 static void
 viewer_fail (LcWhepViewer *self, const char *reason)
 {
-  /* Listeners may drop their references when told. */
-  g_autoptr (LcWhepViewer) keep = NULL;
-
   if (self->state == LC_SESSION_FAILED || self->state == LC_SESSION_CLOSED)
     return;
-  keep = g_object_ref (self);
   g_atomic_int_set (&self->dead, TRUE);
   g_message ("lesson %s %s: failed: %s", lc_channel_get_lesson_id (self->channel), self->name,
              reason);
-  if (self->answer_task != NULL)
-    {
-      GTask *task = g_steal_pointer (&self->answer_task);
-
-      g_task_return_new_error (task, LC_ERROR, LC_ERROR_UNAVAILABLE, "%s", reason);
-      g_object_unref (task);
-    }
-  teardown (self);
-  set_state (self, LC_SESSION_FAILED);
+  end_session (self, LC_SESSION_FAILED, reason);
 }
 
 /* ---- periodic checks: connect timeout, RTCP timeout ---- */
@@ -803,14 +802,12 @@ finish_answer (LcWhepViewer *self)
     text = rewritten;
   }
 
-  task = g_steal_pointer (&self->answer_task);
-  if (g_task_return_error_if_cancelled (task))
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (self->answer_task)))
     {
-      g_object_unref (task);
-      teardown (self);
-      set_state (self, LC_SESSION_CLOSED);
+      end_session (self, LC_SESSION_CLOSED, "the answer was cancelled");
       return;
     }
+  task = g_steal_pointer (&self->answer_task);
   self->answered_at = g_get_monotonic_time ();
   set_state (self, LC_SESSION_CONNECTING);
   start_check_timer (self);
@@ -1118,14 +1115,11 @@ static void
 viewer_close (LcWebrtcSession *session)
 {
   LcWhepViewer *self = LC_WHEP_VIEWER (session);
-  g_autoptr (LcWhepViewer) keep = NULL;
 
   if (self->state == LC_SESSION_CLOSED || self->state == LC_SESSION_FAILED)
     return;
-  keep = g_object_ref (self);
   g_info ("lesson %s %s: closed", lc_channel_get_lesson_id (self->channel), self->name);
-  teardown (self);
-  set_state (self, LC_SESSION_CLOSED);
+  end_session (self, LC_SESSION_CLOSED, "the viewer session was closed before it was answered");
 }
 
 static LcSessionState

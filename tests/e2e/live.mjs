@@ -511,6 +511,31 @@ export async function liveScenario(ctx) {
         await shot(hlsPage, '15-watch-hls');
       });
 
+      await step('when WHEP fails (503 injected by the test) the watch page falls back to HLS by itself', async () => {
+        const page = await viewerCtx.newPage();
+        pages.push(page);
+        await watchForErrors(page, errors, 'watch (WHEP refused)');
+        let refused = 0;
+        await page.route((url) => /^\/whep\/[^/]+$/.test(url.pathname), async (route) => {
+          if (route.request().method() !== 'POST') return route.continue();
+          refused += 1;
+          return route.fulfill({
+            status: 503, contentType: 'application/problem+json',
+            body: JSON.stringify({ type: 'urn:lessoncast:problem:unavailable', title: 'Unavailable', status: 503 }),
+          });
+        });
+        await page.goto(`${base}/watch/${id}`);
+        try {
+          await page.waitForFunction(() => window.__lcWatch?.mode === 'hls' && window.__lcWatch.phase === 'playing'
+            && window.__lcWatch.video.getVideoPlaybackQuality().totalVideoFrames > 0, null, { timeout: HLS_TIMEOUT_MS });
+        } catch {
+          throw new Error(`no fallback: mode ${await page.evaluate(() => window.__lcWatch?.mode)}, `
+            + `phase ${await page.evaluate(() => window.__lcWatch?.phase)}, WHEP attempts ${refused}`);
+        }
+        assert(refused >= 2, `WHEP was tried ${refused} time(s) before HLS (expected a retry first)`);
+        await page.close();
+      });
+
       await step('phone-sized watch page: no horizontal scrolling, the player fits', async () => {
         const phone = await viewerCtx.newPage();
         pages.push(phone);

@@ -756,7 +756,7 @@ test_recordings_api (void)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/live/stale-at-startup", test_stale_at_startup);
   g_test_add_func ("/live/recordings-api", test_recordings_api);
   g_test_add_func ("/live/reconnect-and-end", test_reconnect_and_end);

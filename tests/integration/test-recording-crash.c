@@ -358,7 +358,7 @@ test_kill_mid_lesson (void)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_test_init (&argc, &argv, NULL);
   gst_init (&argc, &argv);
   g_test_add_func ("/recording/kill-mid-lesson", test_kill_mid_lesson);
   return g_test_run ();

@@ -950,8 +950,9 @@ test_disk_full_child (void)
   {
     Decoded decoded;
 
+    if (g_getenv ("LC_NO_DECODE") == NULL) {
     decode_file (part_path, &decoded);
-    g_assert_cmpuint (decoded.video_frames, >=, FPS);
+    g_assert_cmpuint (decoded.video_frames, >=, FPS);}
   }
   lc_synthetic_source_stop (source);
   lc_channel_finish (channel);

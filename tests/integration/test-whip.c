@@ -683,7 +683,7 @@ test_config (void)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/whip/config", test_config);
   g_test_add_func ("/whip/errors", test_errors);
   g_test_add_func ("/whip/rate-limit", test_rate_limit);

@@ -125,7 +125,6 @@ run_on_context (GMainContext *context, GSourceFunc func, gpointer data, GDestroy
   g_source_unref (source);
 }
 
-
 typedef void (*HopFunc) (LcWebrtcClient *client, gpointer data);
 
 typedef struct

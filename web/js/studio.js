@@ -183,11 +183,14 @@ async function listDevices() {
   const mics = devices.filter((d) => d.kind === 'audioinput');
   const videoOptions = cameras.map((d, i) => [`camera:${d.deviceId}`, d.label || t('studio.cameraN', { n: i + 1 })]);
   if (navigator.mediaDevices.getDisplayMedia) videoOptions.push(['screen', t('studio.screen')]);
+  // Nothing on yet (no camera, or it was refused): a choice must be made, so
+  // the first real option must not look chosen already.
+  if (!videoTrack()) videoOptions.unshift(['', t('studio.chooseVideo')]);
   const audioOptions = mics.map((d, i) => [d.deviceId, d.label || t('studio.micN', { n: i + 1 })]);
   audioOptions.push(['none', t('studio.micOff')]);
   fillSelect(els.videoSource, videoOptions, false);
   fillSelect(els.audioSource, audioOptions, false);
-  if (state.videoChoice) els.videoSource.value = state.videoChoice;
+  els.videoSource.value = videoTrack() && state.videoChoice ? state.videoChoice : els.videoSource.options[0]?.value ?? '';
   if (state.audioChoice) els.audioSource.value = state.audioChoice;
 }
 
@@ -241,7 +244,10 @@ async function openScreen() {
   track.contentHint = 'detail';
   // "Stop sharing" in the browser's bar: back to the camera, still live.
   track.addEventListener('ended', () => {
-    if (videoTrack() === track) switchVideo(state.lastCamera || firstCameraChoice());
+    if (videoTrack() !== track) return;
+    const camera = state.lastCamera || firstCameraChoice();
+    if (camera) switchVideo(camera);
+    else useTrack('video', null).then(() => listDevices());
   });
   return track;
 }
@@ -267,6 +273,7 @@ async function switchVideo(choice) {
     state.videoChoice = choice;
     if (choice !== 'screen') state.lastCamera = choice;
     showError(null);
+    if (els.videoSource.options[0]?.value === '') await listDevices(); // drop "choose…"
   } catch (err) {
     // Keep the current source; the select goes back to it.
     if (err?.name !== 'NotAllowedError' || choice !== 'screen') showError(mediaErrorMessage(err, choice === 'screen' ? 'studio.what.screen' : 'studio.what.camera'));
@@ -309,13 +316,15 @@ async function startPreview() {
   const audio = stream?.getAudioTracks()[0] || null;
   if (video) await useTrack('video', video);
   if (audio) await useTrack('audio', audio);
-  await listDevices();
   state.videoChoice = video ? `camera:${deviceIdOf(video) || ''}` : null;
-  state.lastCamera = state.videoChoice;
   state.audioChoice = audio ? deviceIdOf(audio) || '' : 'none';
-  if (state.videoChoice && ![...els.videoSource.options].some((o) => o.value === state.videoChoice))
+  await listDevices();
+  if (state.videoChoice && ![...els.videoSource.options].some((o) => o.value === state.videoChoice)) {
     state.videoChoice = firstCameraChoice();
-  if (state.videoChoice) els.videoSource.value = state.videoChoice;
+    if (state.videoChoice) els.videoSource.value = state.videoChoice;
+  }
+  state.lastCamera = state.videoChoice;
+  if (![...els.audioSource.options].some((o) => o.value === state.audioChoice)) state.audioChoice = els.audioSource.value;
   els.audioSource.value = state.audioChoice;
   renderPhase();
 }
