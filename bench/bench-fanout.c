@@ -162,8 +162,8 @@ rss_mib (void)
 static int
 run_clients (const char *url, guint n, guint seconds)
 {
-  g_autoptr (GPtrArray) clients = g_ptr_array_new_with_free_func (
-      (GDestroyNotify)lc_webrtc_client_free);
+  g_autoptr (GPtrArray) clients
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)lc_webrtc_client_free);
   g_autoptr (GArray) ttff = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray) fps = g_array_new (FALSE, FALSE, sizeof (double));
   g_autofree gint64 *started = g_new0 (gint64, n);
@@ -265,8 +265,8 @@ on_answered (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   AnswerCall *call = user_data;
   g_autoptr (GError) error = NULL;
-  g_autofree char *answer = lc_webrtc_session_answer_finish (LC_WEBRTC_SESSION (source), result,
-                                                             &error);
+  g_autofree char *answer
+      = lc_webrtc_session_answer_finish (LC_WEBRTC_SESSION (source), result, &error);
 
   if (answer == NULL)
     {
@@ -398,9 +398,9 @@ child_done (gpointer data)
 typedef struct
 {
   guint viewers;
-  double cpu;     /* % of one core, median */
-  double source;  /* of which the synthetic source (encoders), median */
-  double fanout;  /* the rest: fan-out, HTTP, GLib/GStreamer, median */
+  double cpu;    /* % of one core, median */
+  double source; /* of which the synthetic source (encoders), median */
+  double fanout; /* the rest: fan-out, HTTP, GLib/GStreamer, median */
   guint threads;
   guint fds;
   double rss;
@@ -436,8 +436,8 @@ sample_cpu (guint samples, guint window, Step *step)
 }
 
 static gboolean
-run_step (Server *server, const char *self_exe, guint n, guint warmup, guint samples,
-          guint window, Step *step)
+run_step (Server *server, const char *self_exe, guint n, guint warmup, guint samples, guint window,
+          Step *step)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GSubprocess) child = NULL;
@@ -514,8 +514,7 @@ main (int argc, char **argv)
     { "warmup", 0, 0, G_OPTION_ARG_INT, &warmup, "Seconds before sampling (default 5)", "S" },
     { "samples", 0, 0, G_OPTION_ARG_INT, &samples, "CPU samples per step (default 5)", "N" },
     { "window", 0, 0, G_OPTION_ARG_INT, &window, "Seconds per sample (default 2)", "S" },
-    { "clients", 0, 0, G_OPTION_ARG_NONE, &clients, "(internal) run viewers: URL N SECONDS",
-      NULL },
+    { "clients", 0, 0, G_OPTION_ARG_NONE, &clients, "(internal) run viewers: URL N SECONDS", NULL },
     { NULL },
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("— webrtcbin fan-out benchmark");
@@ -582,8 +581,8 @@ main (int argc, char **argv)
       fprintf (stderr, "bench-fanout: %s\n", error->message);
       return 1;
     }
-  server.url = g_strdup_printf ("http://127.0.0.1:%u/whep/%s", lc_http_server_get_port (server.http),
-                                LESSON);
+  server.url = g_strdup_printf ("http://127.0.0.1:%u/whep/%s",
+                                lc_http_server_get_port (server.http), LESSON);
   printf ("bench-fanout: %ux%u@%d H.264 600 kbit/s + Opus, viewers %s, warm-up %d s, "
           "%d samples x %d s\n",
           width, height, fps, viewers_text != NULL ? viewers_text : "1,10,20", warmup, samples,
@@ -601,8 +600,8 @@ main (int argc, char **argv)
       Step step = { 0 };
       guint n = (guint)atoi (counts[i]);
 
-      if (n == 0 || !run_step (&server, self_exe, n, (guint)warmup, (guint)samples,
-                               (guint)window, &step))
+      if (n == 0
+          || !run_step (&server, self_exe, n, (guint)warmup, (guint)samples, (guint)window, &step))
         continue;
       g_array_append_val (steps, step);
     }
@@ -610,9 +609,10 @@ main (int argc, char **argv)
   {
     Step *base = &g_array_index (steps, Step, 0);
 
-    printf ("\n(cpu%% of one core, medians; source = the synthetic source's threads (encoders;\n"
-            " the channel's pushes into the viewers' appsrcs also run there); per viewer = the\n"
-            " increase over 0 viewers divided by the viewers, of the process / of process - source)\n");
+    printf (
+        "\n(cpu%% of one core, medians; source = the synthetic source's threads (encoders;\n"
+        " the channel's pushes into the viewers' appsrcs also run there); per viewer = the\n"
+        " increase over 0 viewers divided by the viewers, of the process / of process - source)\n");
     printf ("%7s %8s %8s %9s %12s %12s %8s %6s %8s  %s\n", "viewers", "process", "source",
             "-source", "/viewer proc", "/viewer -src", "threads", "fds", "rss MiB", "clients");
     for (guint i = 0; i < steps->len; i++)

@@ -667,7 +667,7 @@ recorder_publisher_gap (LcConsumer *consumer, gboolean gone)
 {
   LcRecorder *self = LC_RECORDER (consumer);
 
-  g_info ("recording %s: publisher %s; the same file continues", self->recording_id,
+  g_debug ("recording %s: publisher %s; the same file continues", self->recording_id,
           gone ? "gone" : "back");
   if (!gone)
     {
@@ -718,7 +718,7 @@ recorder_finish (LcConsumer *consumer)
       return;
     }
 
-  g_info ("recording %s: lesson ended; draining", self->recording_id);
+  g_debug ("recording %s: lesson ended; draining", self->recording_id);
   self->phase = PHASE_DRAINING;
   g_object_ref (self); /* released once the worker has it (start_finalize) */
   self->eos_timeout = g_timeout_source_new (EOS_TIMEOUT_MS);
@@ -941,7 +941,7 @@ start_finalize (LcRecorder *self)
   self->row->state = LC_RECORDING_FINALIZING;
   self->row->progress = 0;
   save_row (self);
-  g_info ("recording %s: finalising", self->recording_id);
+  g_debug ("recording %s: finalising", self->recording_id);
   finalize_in_thread (G_OBJECT (self), self->context, self->part_path, self->final_path,
                       &self->meta, on_recorder_progress, on_recorder_finalized, NULL);
   g_object_unref (self); /* taken by recorder_finish; the task holds its own */
@@ -1292,8 +1292,8 @@ recovery_next (GTask *task)
       recovery_save (recovery, row);
       recovery->current = row;
       recovery_load_meta (recovery, row->lesson_id);
-      g_message ("recording %s of lesson %s was left unfinished; finalising it", row->id,
-                 row->lesson_id);
+      g_debug ("recording %s of lesson %s was left unfinished; finalising it", row->id,
+               row->lesson_id);
       finalize_in_thread (G_OBJECT (task), g_task_get_context (task), part_path, final_path,
                           &recovery->meta, on_recovery_progress, on_recovery_finalized,
                           g_object_ref (task));

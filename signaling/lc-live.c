@@ -1238,9 +1238,15 @@ lc_live_delete_session (LcLive *live, LcLiveRole role, const char *lesson_id,
 
   g_return_val_if_fail (LC_IS_LIVE (live), FALSE);
 
-  s = lookup_session (live, role, lesson_id, session_id, error);
+  /* A publisher's DELETE ends the broadcast even if its session just failed. */
+  s = role == LC_LIVE_PUBLISHER ? find_session (live, role, lesson_id, session_id)
+                                : lookup_session (live, role, lesson_id, session_id, error);
   if (s == NULL)
-    return FALSE;
+    {
+      if (role == LC_LIVE_PUBLISHER)
+        lc_set_error (error, LC_ERROR_NOT_FOUND, NULL, "no such session");
+      return FALSE;
+    }
   ll = s->lesson;
   if (role == LC_LIVE_VIEWER)
     {

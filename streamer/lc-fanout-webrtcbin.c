@@ -119,8 +119,7 @@ fanout_close_all (LcFanout *fanout)
       g_signal_handlers_disconnect_by_data (viewer, self);
       lc_webrtc_session_close (viewer);
     }
-  g_info ("lesson %s: closed %u viewer(s)", lc_channel_get_lesson_id (self->channel),
-          viewers->len);
+  g_info ("lesson %s: closed %u viewer(s)", lc_channel_get_lesson_id (self->channel), viewers->len);
   emit_count (self);
 }
 
@@ -153,8 +152,7 @@ lc_fanout_webrtcbin_set_property (GObject *object, guint prop_id, const GValue *
 }
 
 static void
-lc_fanout_webrtcbin_get_property (GObject *object, guint prop_id, GValue *value,
-                                  GParamSpec *pspec)
+lc_fanout_webrtcbin_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   LcFanoutWebrtcbin *self = LC_FANOUT_WEBRTCBIN (object);
 

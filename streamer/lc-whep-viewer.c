@@ -66,14 +66,14 @@ struct _LcWhepViewer
   gboolean local_set; /* the answer is the local description; gathering may go on */
   guint gathering_timeout_id;
   guint check_id;
-  gint64 answered_at; /* monotonic µs */
+  gint64 answered_at;      /* monotonic µs */
   const char *video_codec; /* "h264", "vp8" or NULL (no video) */
   int video_pt, audio_pt;
 
   /* ---- shared with streaming threads ---- */
-  gint dead;          /* atomic: failed; push returns FALSE */
-  gint active;        /* atomic: connected and in the channel */
-  gint need_keyframe; /* atomic: drop video until a keyframe */
+  gint dead;            /* atomic: failed; push returns FALSE */
+  gint active;          /* atomic: connected and in the channel */
+  gint need_keyframe;   /* atomic: drop video until a keyframe */
   GstAppSrc *video_src; /* set before the viewer joins the channel, cleared after it left */
   GstAppSrc *audio_src;
   GMutex lock; /* LC_VIEWER_LOCK: the fields below */
@@ -119,7 +119,6 @@ run_on_context (GMainContext *context, GSourceFunc func, gpointer data, GDestroy
   g_source_attach (source, context);
   g_source_unref (source);
 }
-
 
 typedef void (*HopFunc) (LcWhepViewer *self, gpointer data);
 
@@ -197,8 +196,8 @@ stop_timers (LcWhepViewer *self)
 {
   if (self->gathering_timeout_id != 0)
     {
-      GSource *source = g_main_context_find_source_by_id (self->context,
-                                                          self->gathering_timeout_id);
+      GSource *source
+          = g_main_context_find_source_by_id (self->context, self->gathering_timeout_id);
       if (source != NULL)
         g_source_destroy (source);
       self->gathering_timeout_id = 0;
@@ -502,24 +501,6 @@ make (const char *factory, GError **error)
   return element;
 }
 
-/* libnice enables UPnP port mapping by default: SSDP multicast on every
- * interface, which a server needs as little as a test confined to loopback. */
-static void
-disable_upnp (GstElement *webrtc)
-{
-  g_autoptr (GObject) ice = NULL;
-  g_autoptr (GObject) agent = NULL;
-
-  g_object_get (webrtc, "ice-agent", &ice, NULL);
-  if (ice == NULL || g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent") == NULL)
-    return;
-  g_object_get (ice, "agent", &agent, NULL);
-  if (agent != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (agent), "upnp") != NULL)
-    g_object_set (agent, "upnp", FALSE, NULL);
-}
-
-/* appsrc ! payloader → a new webrtcbin sink pad whose transceiver sends only,
- * with the offer's payload type. */
 /* webrtcbin 1.22 links a send pad into its RTP session when the answer is
  * made only if caps have reached the pad by then; a pad whose caps come later
  * is linked late and its packets never reach the bundled session. A
@@ -581,8 +562,7 @@ add_branch (LcWhepViewer *self, LcMediaKind kind, const char *pay_factory, int p
   sink = gst_element_request_pad_simple (self->webrtc, "sink_%u");
   if (sink == NULL || gst_pad_link (pay_src, sink) != GST_PAD_LINK_OK)
     {
-      lc_set_error (error, LC_ERROR_UNAVAILABLE, NULL, "cannot link %s to webrtcbin",
-                    pay_factory);
+      lc_set_error (error, LC_ERROR_UNAVAILABLE, NULL, "cannot link %s to webrtcbin", pay_factory);
       return FALSE;
     }
   g_object_get (sink, "transceiver", &trans, NULL);
@@ -607,8 +587,8 @@ add_branch (LcWhepViewer *self, LcMediaKind kind, const char *pay_factory, int p
     {
       g_autoptr (GstPad) src_pad = gst_element_get_static_pad (src, "src");
 
-      gst_pad_add_probe (src_pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_video_upstream_event,
-                         self, NULL);
+      gst_pad_add_probe (src_pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_video_upstream_event, self,
+                         NULL);
     }
   *out_src = GST_APP_SRC (gst_object_ref (src));
   return TRUE;
@@ -630,7 +610,6 @@ build_pipeline (LcWhepViewer *self, GError **error)
   g_object_set (self->webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, NULL);
   gst_bin_add (GST_BIN (self->pipeline), self->webrtc);
   lc_webrtc_configure_ice (self->webrtc, self->ice, "whep");
-  disable_upnp (self->webrtc);
 
   if (self->video_codec != NULL)
     {
@@ -676,8 +655,8 @@ build_pipeline (LcWhepViewer *self, GError **error)
 
   g_signal_connect (self->webrtc, "notify::connection-state",
                     G_CALLBACK (on_webrtc_connection_state), self);
-  g_signal_connect (self->webrtc, "notify::ice-connection-state",
-                    G_CALLBACK (on_webrtc_ice_state), self);
+  g_signal_connect (self->webrtc, "notify::ice-connection-state", G_CALLBACK (on_webrtc_ice_state),
+                    self);
 
   {
     g_autoptr (GstBus) bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
@@ -780,8 +759,8 @@ finish_answer (LcWhepViewer *self)
     return;
   if (self->gathering_timeout_id != 0)
     {
-      GSource *source = g_main_context_find_source_by_id (self->context,
-                                                          self->gathering_timeout_id);
+      GSource *source
+          = g_main_context_find_source_by_id (self->context, self->gathering_timeout_id);
       if (source != NULL)
         g_source_destroy (source);
       self->gathering_timeout_id = 0;
@@ -847,8 +826,8 @@ on_gathering_timeout (gpointer user_data)
   self->gathering_timeout_id = 0;
   if (self->local_set)
     {
-      GST_INFO ("%s: ICE gathering incomplete after %u ms; answering with what we have",
-                self->name, GATHERING_TIMEOUT_MS);
+      GST_INFO ("%s: ICE gathering incomplete after %u ms; answering with what we have", self->name,
+                GATHERING_TIMEOUT_MS);
       finish_answer (self);
     }
   else
@@ -897,8 +876,8 @@ on_answer_created (GstPromise *promise, gpointer user_data)
                        GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, NULL);
   if (answer == NULL)
     {
-      g_autofree char *reason = g_strdup_printf ("create-answer: %s",
-                                                 error != NULL ? error : "no answer");
+      g_autofree char *reason
+          = g_strdup_printf ("create-answer: %s", error != NULL ? error : "no answer");
 
       fail_from_thread (self, reason);
       return;
@@ -964,8 +943,7 @@ choose_codecs (LcWhepViewer *self, const LcSdpOffer *offer, GError **error)
     {
       lc_set_error (error, LC_ERROR_INVALID, "sdp",
                     "this lesson is broadcast in %s, which the offer does not accept",
-                    g_str_equal (channel_codec, "h264") ? "H.264 (packetization-mode=1)"
-                                                         : "VP8");
+                    g_str_equal (channel_codec, "h264") ? "H.264 (packetization-mode=1)" : "VP8");
       return FALSE;
     }
 
@@ -999,7 +977,8 @@ viewer_answer_async (LcWebrtcSession *session, const char *offer_sdp, GCancellab
                                "this viewer session has been answered already");
       return;
     }
-  if (!lc_sdp_parse_offer (offer_sdp, TRUE, &offer, &error) || !choose_codecs (self, &offer, &error))
+  if (!lc_sdp_parse_offer (offer_sdp, TRUE, &offer, &error)
+      || !choose_codecs (self, &offer, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -1018,8 +997,7 @@ viewer_answer_async (LcWebrtcSession *session, const char *offer_sdp, GCancellab
       return;
     }
   GST_INFO ("%s: answering (video %s pt %d, audio pt %d)", self->name,
-            self->video_codec != NULL ? self->video_codec : "none", self->video_pt,
-            self->audio_pt);
+            self->video_codec != NULL ? self->video_codec : "none", self->video_pt, self->audio_pt);
 
   timeout = g_timeout_source_new (GATHERING_TIMEOUT_MS);
   g_source_set_callback (timeout, on_gathering_timeout, self, NULL);

@@ -22,8 +22,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (LcWhepViewer, lc_whep_viewer, LC, WHEP_VIEWER, GObject)
 
 /* Main context (the viewer's context). channel: ref kept; ice: copied. */
-LcWhepViewer *lc_whep_viewer_new (LcChannel *channel, const LcIceConfig *ice,
-                                  guint rtcp_timeout_ms, guint connect_timeout_ms);
+LcWhepViewer *lc_whep_viewer_new (LcChannel *channel, const LcIceConfig *ice, guint rtcp_timeout_ms,
+                                  guint connect_timeout_ms);
 /* "viewer 1a2b3c4d" (for logs). */
 const char *lc_whep_viewer_get_name (LcWhepViewer *viewer);
 

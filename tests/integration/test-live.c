@@ -198,6 +198,26 @@ check_hls_live (Fixture *f, LcWebrtcClient *viewer)
   lc_test_assert_problem (r4, 404, "not-found", NULL);
 }
 
+/* After a reconnect the playlist marks the discontinuity and goes on with
+ * new segments. */
+static void
+wait_hls_discontinuity (Fixture *f, LcWebrtcClient *viewer)
+{
+  g_autofree char *path = g_strdup_printf ("/hls/%s/index.m3u8", f->lesson);
+
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autoptr (LcTestResponse) r = lc_test_request (f->ts, "GET", path, NULL, NULL, NULL);
+      const char *text = g_bytes_get_data (r->body, NULL);
+      const char *gap = r->status == 200 ? strstr (text, "#EXT-X-DISCONTINUITY\n") : NULL;
+
+      if (gap != NULL && strstr (gap, "seg-") != NULL)
+        return;
+      g_assert_true (lc_webrtc_client_wait_frames (viewer, 5, FRAMES_TIMEOUT_MS));
+    }
+  g_assert_not_reached ();
+}
+
 static void
 check_hls_ended (Fixture *f)
 {
@@ -438,6 +458,7 @@ test_reconnect_and_end (void)
   g_assert_true (lc_webrtc_client_wait_frames (viewer, 25, FRAMES_TIMEOUT_MS));
   g_test_message ("viewer decoding again %.1f s after the reconnect",
                   (double)(g_get_monotonic_time () - t0) / G_USEC_PER_SEC);
+  wait_hls_discontinuity (&f, viewer);
   g_assert_false (lesson_ended (&f));
   {
     g_autoptr (GPtrArray) recordings = list_recordings (&f);

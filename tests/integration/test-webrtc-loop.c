@@ -369,19 +369,18 @@ test_reap_dropped (Fixture *f, gconstpointer data)
   g_object_unref (gone);
 
   /* The other one was kept all along (its RTCP came in) and still plays. */
-  g_assert_cmpint (lc_webrtc_session_get_state (session_of (f, stays)), ==,
-                   LC_SESSION_CONNECTED);
+  g_assert_cmpint (lc_webrtc_session_get_state (session_of (f, stays)), ==, LC_SESSION_CONNECTED);
   g_assert_true (lc_webrtc_client_wait_frames (stays, 25, FRAMES_TIMEOUT_MS));
 }
 
 static void
 post_error (GstElement *pipeline)
 {
-  g_autoptr (GError) error = g_error_new (GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED,
-                                          "test: broken viewer pipeline");
+  g_autoptr (GError) error
+      = g_error_new (GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED, "test: broken viewer pipeline");
 
-  gst_element_post_message (pipeline, gst_message_new_error (GST_OBJECT (pipeline), error,
-                                                             "posted by the test"));
+  gst_element_post_message (
+      pipeline, gst_message_new_error (GST_OBJECT (pipeline), error, "posted by the test"));
 }
 
 static void
@@ -496,8 +495,8 @@ test_unusable_offer (Fixture *f, gconstpointer data)
         "66:77:88:99:AA:BB:CC:DD:EE:FF\r\na=setup:actpass\r\na=rtpmap:0 PCMU/8000\r\n"
         "a=recvonly\r\na=rtcp-mux\r\n";
 
-  r = lc_test_http_finish (lc_test_http_begin (&f->http, "POST", "/whep/" LESSON,
-                                               "application/sdp", audio_only_pcmu, NULL));
+  r = lc_test_http_finish (lc_test_http_begin (&f->http, "POST", "/whep/" LESSON, "application/sdp",
+                                               audio_only_pcmu, NULL));
   g_assert_cmpuint (lc_test_http_status (r), ==, 422);
   /* The failed viewer does not stay counted. */
   wait_viewer_count (f, 0, 5000);
@@ -515,8 +514,7 @@ channel_has_vp8 (gpointer data)
 static void
 test_whip_vp8 (Fixture *f, gconstpointer data)
 {
-  g_autofree char *whip_url
-      = g_strdup_printf ("http://127.0.0.1:%u/whip/%s", f->http.port, LESSON);
+  g_autofree char *whip_url = g_strdup_printf ("http://127.0.0.1:%u/whip/%s", f->http.port, LESSON);
   LcWebrtcClientOptions options = { 0 };
   g_autoptr (LcWebrtcClient) publisher = NULL;
   g_autoptr (LcWebrtcClient) viewer = NULL;

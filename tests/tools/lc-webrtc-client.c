@@ -260,8 +260,8 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
       g_message ("client %s: pipeline error from %s: %s (%s)", client->url,
                  GST_OBJECT_NAME (GST_MESSAGE_SRC (message)), gerror->message,
                  debug != NULL ? debug : "");
-      client_fail (client, g_error_new (LC_ERROR, LC_ERROR_INTERNAL, "pipeline error: %s",
-                                        gerror->message));
+      client_fail (
+          client, g_error_new (LC_ERROR, LC_ERROR_INTERNAL, "pipeline error: %s", gerror->message));
     }
   return G_SOURCE_CONTINUE;
 }
@@ -274,8 +274,7 @@ make_element (const char *factory, const char *name, GError **error)
   GstElement *element = gst_element_factory_make (factory, name);
 
   if (element == NULL)
-    g_set_error (error, LC_ERROR, LC_ERROR_UNAVAILABLE, "GStreamer element %s is missing",
-                 factory);
+    g_set_error (error, LC_ERROR, LC_ERROR_UNAVAILABLE, "GStreamer element %s is missing", factory);
   return element;
 }
 
@@ -299,8 +298,7 @@ add_publisher_branch (LcWebrtcClient *client, const char *description, GError **
   sink = gst_element_request_pad_simple (client->webrtc, "sink_%u");
   if (src == NULL || sink == NULL || gst_pad_link (src, sink) != GST_PAD_LINK_OK)
     {
-      g_set_error (error, LC_ERROR, LC_ERROR_INTERNAL, "cannot link %s to webrtcbin",
-                   description);
+      g_set_error (error, LC_ERROR, LC_ERROR_INTERNAL, "cannot link %s to webrtcbin", description);
       return FALSE;
     }
   g_object_get (sink, "transceiver", &trans, NULL);
@@ -366,15 +364,17 @@ build_viewer (LcWebrtcClient *client, GError **error)
   GstWebRTCRTPTransceiver *trans = NULL;
 
   video = gst_caps_from_string (
-      "application/x-rtp,media=video,encoding-name=H264,payload=" G_STRINGIFY (VIEWER_H264_PT)
-      ",clock-rate=90000,packetization-mode=(string)1,profile-level-id=(string)42e01f,"
-      "level-asymmetry-allowed=(string)1,rtcp-fb-nack-pli=(boolean)true,"
-      "rtcp-fb-ccm-fir=(boolean)true;"
-      "application/x-rtp,media=video,encoding-name=VP8,payload=" G_STRINGIFY (VIEWER_VP8_PT)
-      ",clock-rate=90000,rtcp-fb-nack-pli=(boolean)true,rtcp-fb-ccm-fir=(boolean)true");
+      "application/x-rtp,media=video,encoding-name=H264,payload=" G_STRINGIFY (
+          VIEWER_H264_PT) ",clock-rate=90000,packetization-mode=(string)1,profile-level-id=(string)"
+                          "42e01f,"
+                          "level-asymmetry-allowed=(string)1,rtcp-fb-nack-pli=(boolean)true,"
+                          "rtcp-fb-ccm-fir=(boolean)true;"
+                          "application/x-rtp,media=video,encoding-name=VP8,payload=" G_STRINGIFY (
+                              VIEWER_VP8_PT) ",clock-rate=90000,rtcp-fb-nack-pli=(boolean)true,"
+                                             "rtcp-fb-ccm-fir=(boolean)true");
   audio = gst_caps_from_string (
-      "application/x-rtp,media=audio,encoding-name=OPUS,payload=" G_STRINGIFY (VIEWER_OPUS_PT)
-      ",clock-rate=48000,encoding-params=(string)2");
+      "application/x-rtp,media=audio,encoding-name=OPUS,payload=" G_STRINGIFY (
+          VIEWER_OPUS_PT) ",clock-rate=48000,encoding-params=(string)2");
   if (video == NULL || audio == NULL)
     {
       g_set_error (error, LC_ERROR, LC_ERROR_INTERNAL, "bad viewer caps");
@@ -462,7 +462,7 @@ on_webrtc_pad_added (GstElement *webrtc, GstPad *pad, gpointer user_data)
       hop_to_context (client, cb->generation, hop_fail,
                       g_error_new (LC_ERROR, LC_ERROR_UNAVAILABLE,
                                    "the viewer lacks a depayloader/decoder for %s", encoding),
-                      (GDestroyNotify) g_error_free);
+                      (GDestroyNotify)g_error_free);
       return;
     }
   n++;
@@ -518,7 +518,7 @@ on_offer_created (GstPromise *promise, gpointer user_data)
     {
       hop_to_context (cb->client, cb->generation, hop_fail,
                       g_error_new (LC_ERROR, LC_ERROR_INTERNAL, "webrtcbin made no offer"),
-                      (GDestroyNotify) g_error_free);
+                      (GDestroyNotify)g_error_free);
       return;
     }
   /* Gathering starts here; the offer goes out when it completes. */
@@ -574,10 +574,10 @@ on_remote_set (GstPromise *promise, gpointer user_data)
     gst_structure_get (reply, "error", G_TYPE_ERROR, &error, NULL);
   if (error != NULL)
     {
-      hop_to_context (cb->client, cb->generation, hop_fail,
-                      g_error_new (LC_ERROR, LC_ERROR_INVALID, "the answer was refused: %s",
-                                   error->message),
-                      (GDestroyNotify) g_error_free);
+      hop_to_context (
+          cb->client, cb->generation, hop_fail,
+          g_error_new (LC_ERROR, LC_ERROR_INVALID, "the answer was refused: %s", error->message),
+          (GDestroyNotify)g_error_free);
       g_error_free (error);
       return;
     }
@@ -593,8 +593,7 @@ apply_answer (LcWebrtcClient *client, const char *text)
 
   if (gst_sdp_message_new_from_text (text, &sdp) != GST_SDP_OK)
     {
-      client_fail (client, g_error_new (LC_ERROR, LC_ERROR_MALFORMED,
-                                        "the answer is not SDP"));
+      client_fail (client, g_error_new (LC_ERROR, LC_ERROR_MALFORMED, "the answer is not SDP"));
       return;
     }
   answer = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_ANSWER, sdp);
@@ -624,8 +623,8 @@ on_post_done (GObject *source, GAsyncResult *result, gpointer user_data)
     goto out;
   if (body == NULL)
     {
-      client_fail (client, g_error_new (LC_ERROR, LC_ERROR_UNAVAILABLE, "POST %s: %s",
-                                        client->url, error->message));
+      client_fail (client, g_error_new (LC_ERROR, LC_ERROR_UNAVAILABLE, "POST %s: %s", client->url,
+                                        error->message));
       goto out;
     }
   data = g_bytes_get_data (body, &size);
@@ -682,8 +681,7 @@ send_offer (LcWebrtcClient *client)
     {
       g_autofree char *auth = g_strdup_printf ("Bearer %s", client->bearer);
 
-      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
-                                    auth);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
     }
   client->step = STEP_POSTING;
   soup_session_send_and_read_async (client->session, msg, G_PRIORITY_DEFAULT, NULL, on_post_done,
@@ -865,11 +863,11 @@ build_media (LcWebrtcClient *client, GError **error)
       if (!build_viewer (client, error))
         return FALSE;
       g_signal_connect_data (client->webrtc, "pad-added", G_CALLBACK (on_webrtc_pad_added),
-                             callback_data_new (client), (GClosureNotify) callback_data_free, 0);
+                             callback_data_new (client), (GClosureNotify)callback_data_free, 0);
     }
   g_signal_connect_data (client->webrtc, "notify::ice-gathering-state",
                          G_CALLBACK (on_webrtc_gathering_state), callback_data_new (client),
-                         (GClosureNotify) callback_data_free, 0);
+                         (GClosureNotify)callback_data_free, 0);
 
   client->bus = gst_pipeline_get_bus (GST_PIPELINE (client->pipeline));
   gst_bus_add_watch (client->bus, on_bus_message, client);
@@ -917,9 +915,8 @@ lc_webrtc_client_start (LcWebrtcClient *client, guint timeout_ms, guint *http_st
 
   if (!iterate_until (client, start_finished, NULL, deadline))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                   "%s: no result within %u ms (step: %s)", client->url, timeout_ms,
-                   step_to_string (client->step));
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "%s: no result within %u ms (step: %s)",
+                   client->url, timeout_ms, step_to_string (client->step));
       if (http_status != NULL)
         *http_status = client->http_status;
       teardown_media (client);

@@ -51,8 +51,8 @@ main (int argc, char **argv)
   gboolean no_decode = FALSE;
   GOptionEntry entries[] = {
     { "seconds", 's', 0, G_OPTION_ARG_INT, &seconds, "Stop after N seconds (0: Ctrl-C)", "N" },
-    { "no-decode", 0, 0, G_OPTION_ARG_NONE, &no_decode,
-      "Count depayloaded frames without decoding", NULL },
+    { "no-decode", 0, 0, G_OPTION_ARG_NONE, &no_decode, "Count depayloaded frames without decoding",
+      NULL },
     { NULL },
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("URL — play a lesson over WHEP");

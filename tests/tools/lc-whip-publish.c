@@ -33,7 +33,8 @@ main (int argc, char **argv)
       "Frames between keyframes (default 0: only when asked, like Chromium)", "N" },
     { NULL },
   };
-  g_autoptr (GOptionContext) context = g_option_context_new ("URL KEY — publish a test lesson over WHIP");
+  g_autoptr (GOptionContext) context
+      = g_option_context_new ("URL KEY — publish a test lesson over WHIP");
   g_autoptr (GError) error = NULL;
   g_autoptr (LcWebrtcClient) client = NULL;
   g_autoptr (GMainLoop) loop = NULL;

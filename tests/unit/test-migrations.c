@@ -1,6 +1,7 @@
 /* test-migrations.c — numbered schema migrations of the SQLite store: a fresh
- * database, an upgrade of a populated v1 database, a database newer than the
- * code, and that a failing migration leaves the database untouched. */
+ * database, upgrades of a populated v1 and v2 database (v3: recordings), a
+ * database newer than the code, and that a failing migration leaves the
+ * database untouched. */
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -269,6 +270,107 @@ test_upgrade_v1_with_data (Fixture *f, gconstpointer data)
   sqlite3_close (raw);
 }
 
+/* v2 → v3 adds the recordings table: a populated v2 database upgrades, its
+ * data stays, and recordings of its lessons can be stored. */
+static void
+test_upgrade_v2_with_data (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  LcStoreSqlite *store = open_store (f);
+  LcStore *iface = LC_STORE (store);
+  g_autoptr (LcSchool) school = lc_school_new ();
+  g_autoptr (LcAccount) teacher = lc_account_new ();
+  g_autoptr (LcLesson) lesson = lc_lesson_new ();
+  g_autoptr (LcRecording) recording = lc_recording_new ();
+  sqlite3 *raw;
+
+  g_assert_true (lc_store_sqlite_migrate_to (store, 2, &error));
+  g_assert_no_error (error);
+
+  school->id = lc_id_new ();
+  school->name = g_strdup ("ГБОУ «Школа № 57»");
+  school->short_name = g_strdup ("Школа № 57");
+  school->district = g_strdup ("Хамовники");
+  g_assert_true (lc_store_insert_school (iface, school, &error));
+  teacher->id = lc_id_new ();
+  teacher->login = g_strdup ("teacher.s57");
+  teacher->display_name = g_strdup ("Анна Петровна Смирнова");
+  teacher->school_id = g_strdup (school->id);
+  teacher->password_hash = g_strdup ("$scrypt$ln=10,r=8,p=1$AAAA$BBBB");
+  g_assert_true (lc_store_insert_account (iface, teacher, &error));
+  lesson->id = lc_id_new ();
+  lesson->title = g_strdup ("Дроби на практике");
+  lesson->subject = g_strdup ("Математика");
+  lesson->school_id = g_strdup (school->id);
+  lesson->teacher_id = g_strdup (teacher->id);
+  lesson->starts_at = 1800000000;
+  lesson->ends_at = 1800002700;
+  lesson->status = LC_LESSON_ENDED;
+  lesson->publish_key = lc_secret_new ("lpk");
+  g_assert_true (lc_store_insert_lesson (iface, lesson, &error));
+  g_assert_no_error (error);
+  close_store (store);
+
+  /* v2 on disk: no recordings table yet. */
+  raw = open_raw (f);
+  g_assert_cmpint (raw_int (raw, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (raw_int (raw, "SELECT count(*) FROM sqlite_master WHERE name = 'recordings'"),
+                   ==, 0);
+  sqlite3_close (raw);
+
+  store = open_store (f);
+  iface = LC_STORE (store);
+  g_assert_true (lc_store_migrate (iface, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (lc_store_get_schema_version (iface), >=, 3);
+
+  {
+    g_autoptr (LcLesson) l = lc_store_get_lesson (iface, lesson->id, &error);
+    g_autoptr (LcAccount) a = lc_store_get_account (iface, teacher->id, &error);
+    g_autoptr (LcRecording) r = NULL;
+    g_autoptr (GPtrArray) rows = NULL;
+    LcRecordingFilter filter = { .state = -1, .scope = LC_LESSON_SCOPE_ALL };
+    g_autofree char *report = NULL;
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (l->title, ==, "Дроби на практике");
+    g_assert_cmpint (l->status, ==, LC_LESSON_ENDED);
+    g_assert_cmpstr (a->display_name, ==, "Анна Петровна Смирнова");
+
+    rows = lc_store_list_recordings (iface, &filter, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (rows->len, ==, 0);
+
+    recording->id = lc_id_new ();
+    recording->lesson_id = g_strdup (lesson->id);
+    recording->state = LC_RECORDING_READY;
+    recording->progress = 100;
+    recording->path = g_strdup_printf ("%s/%s.mp4", lesson->id, recording->id);
+    recording->duration_ms = 2700000;
+    recording->started_at = 1800000000;
+    recording->ended_at = 1800002700;
+    g_assert_true (lc_store_insert_recording (iface, recording, &error));
+    g_assert_no_error (error);
+    r = lc_store_get_recording (iface, recording->id, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (r->duration_ms, ==, 2700000);
+    g_assert_true (lc_store_check (iface, &report, &error));
+    g_assert_no_error (error);
+  }
+  close_store (store);
+
+  raw = open_raw (f);
+  g_assert_true (index_exists (raw, "recordings_lesson"));
+  g_assert_true (index_exists (raw, "recordings_started"));
+  g_assert_true (index_exists (raw, "lessons_school_starts")); /* v2 kept */
+  g_assert_cmpint (raw_int (raw, "SELECT count(*) FROM recordings"), ==, 1);
+  /* The CHECK on state is in the schema, not only in the code. */
+  g_assert_cmpint (sqlite3_exec (raw,
+                                 "UPDATE recordings SET state = 'archived'", NULL, NULL, NULL),
+                   ==, SQLITE_CONSTRAINT);
+  sqlite3_close (raw);
+}
+
 static void
 test_too_new (Fixture *f, gconstpointer data)
 {
@@ -371,6 +473,7 @@ main (int argc, char *argv[])
   ADD ("/common/migrations/fresh", test_fresh);
   ADD ("/common/migrations/step-by-step", test_step_by_step);
   ADD ("/common/migrations/upgrade-v1-with-data", test_upgrade_v1_with_data);
+  ADD ("/common/migrations/upgrade-v2-with-data", test_upgrade_v2_with_data);
   ADD ("/common/migrations/too-new", test_too_new);
   ADD ("/common/migrations/failure-rolls-back", test_failure_rolls_back);
   ADD ("/common/migrations/not-inside-transaction", test_not_inside_transaction);

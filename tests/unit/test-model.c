@@ -84,6 +84,91 @@ test_visibility_names (void)
 }
 
 static void
+test_recording_state_names (void)
+{
+  static const char *const expected[] = { "recording", "finalizing", "ready", "failed" };
+  LcRecordingState state;
+
+  g_assert_cmpuint (count_names (lc_recording_state_names), ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      g_assert_cmpstr (lc_recording_state_to_string ((LcRecordingState)i), ==, expected[i]);
+      g_assert_cmpstr (lc_recording_state_names[i], ==, expected[i]);
+      state = (LcRecordingState)99;
+      g_assert_true (lc_recording_state_from_string (expected[i], &state));
+      g_assert_cmpint (state, ==, (int)i);
+    }
+  g_assert_cmpint (LC_RECORDING_RECORDING, ==, 0);
+  g_assert_cmpint (LC_RECORDING_FAILED, ==, 3);
+  state = LC_RECORDING_READY;
+  g_assert_false (lc_recording_state_from_string ("finalising", &state)); /* British spelling */
+  g_assert_false (lc_recording_state_from_string ("Ready", &state));
+  g_assert_false (lc_recording_state_from_string ("", &state));
+  g_assert_false (lc_recording_state_from_string (NULL, &state));
+  g_assert_cmpint (state, ==, LC_RECORDING_READY); /* untouched on failure */
+  g_assert_true (lc_recording_state_from_string ("failed", NULL));
+}
+
+static void
+test_copy_recording (void)
+{
+  g_autoptr (LcRecording) recording = lc_recording_new ();
+  g_autoptr (LcRecording) copy = NULL;
+  g_autoptr (LcRecording) bare = lc_recording_new ();
+  g_autoptr (LcRecording) bare_copy = NULL;
+
+  /* Defaults: a new recording is being recorded, nothing known yet. */
+  g_assert_cmpint (recording->state, ==, LC_RECORDING_RECORDING);
+  g_assert_cmpint (recording->progress, ==, 0);
+  g_assert_null (recording->failure_reason);
+  g_assert_null (recording->sha256);
+  g_assert_cmpint (recording->ended_at, ==, 0);
+  lc_recording_free (NULL);
+
+  recording->id = g_strdup ("DDDDDDDDDDDDDDDDDDDDDD");
+  recording->lesson_id = g_strdup ("CCCCCCCCCCCCCCCCCCCCCC");
+  recording->state = LC_RECORDING_FAILED;
+  recording->failure_reason = g_strdup ("disk full while writing x.part.mp4");
+  recording->progress = 42;
+  recording->path = g_strdup ("CCCCCCCCCCCCCCCCCCCCCC/DDDDDDDDDDDDDDDDDDDDDD.part.mp4");
+  recording->duration_ms = 2700000;
+  recording->size_bytes = G_GINT64_CONSTANT (5000000000); /* past 32 bits */
+  recording->video_codec = g_strdup ("h264");
+  recording->audio_codec = g_strdup ("opus");
+  recording->sha256 = g_strdup ("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  recording->started_at = 1800000000;
+  recording->ended_at = 1800002700;
+  recording->created_at = 7;
+  recording->updated_at = 8;
+
+  copy = lc_recording_copy (recording);
+  g_assert_true (copy->path != recording->path); /* deep */
+  g_clear_pointer (&recording, lc_recording_free);
+  g_assert_cmpstr (copy->id, ==, "DDDDDDDDDDDDDDDDDDDDDD");
+  g_assert_cmpstr (copy->lesson_id, ==, "CCCCCCCCCCCCCCCCCCCCCC");
+  g_assert_cmpint (copy->state, ==, LC_RECORDING_FAILED);
+  g_assert_cmpstr (copy->failure_reason, ==, "disk full while writing x.part.mp4");
+  g_assert_cmpint (copy->progress, ==, 42);
+  g_assert_cmpstr (copy->path, ==, "CCCCCCCCCCCCCCCCCCCCCC/DDDDDDDDDDDDDDDDDDDDDD.part.mp4");
+  g_assert_cmpint (copy->duration_ms, ==, 2700000);
+  g_assert_cmpint (copy->size_bytes, ==, G_GINT64_CONSTANT (5000000000));
+  g_assert_cmpstr (copy->video_codec, ==, "h264");
+  g_assert_cmpstr (copy->audio_codec, ==, "opus");
+  g_assert_cmpstr (copy->sha256, ==,
+                   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  g_assert_cmpint (copy->started_at, ==, 1800000000);
+  g_assert_cmpint (copy->ended_at, ==, 1800002700);
+  g_assert_cmpint (copy->created_at, ==, 7);
+  g_assert_cmpint (copy->updated_at, ==, 8);
+
+  /* NULL fields copy as NULL. */
+  bare_copy = lc_recording_copy (bare);
+  g_assert_null (bare_copy->id);
+  g_assert_null (bare_copy->path);
+  g_assert_null (bare_copy->video_codec);
+}
+
+static void
 test_defaults (void)
 {
   g_autoptr (LcLesson) lesson = lc_lesson_new ();
@@ -275,10 +360,12 @@ main (int argc, char *argv[])
   g_test_add_func ("/common/model/role-names", test_role_names);
   g_test_add_func ("/common/model/status-names", test_status_names);
   g_test_add_func ("/common/model/visibility-names", test_visibility_names);
+  g_test_add_func ("/common/model/recording-state-names", test_recording_state_names);
   g_test_add_func ("/common/model/defaults", test_defaults);
   g_test_add_func ("/common/model/copy-school", test_copy_school);
   g_test_add_func ("/common/model/copy-account", test_copy_account);
   g_test_add_func ("/common/model/copy-lesson", test_copy_lesson);
+  g_test_add_func ("/common/model/copy-recording", test_copy_recording);
   g_test_add_func ("/common/model/free-filled", test_free_filled);
 
   return g_test_run ();

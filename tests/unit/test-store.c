@@ -1,7 +1,9 @@
 /* test-store.c — the SQLite store (common/lc-store-sqlite) through the LcStore
  * interface: every method on a fresh temporary database file, the error
  * conventions (conflict, invalid reference, not found), lesson filters, scopes
- * and keyset pagination, sessions, API tokens, audit, transactions, check(). */
+ * and keyset pagination, lesson status changes, recordings (CRUD, scopes,
+ * filters, newest-first keyset pagination, cascade with their lesson),
+ * sessions, API tokens, audit, transactions, check(). */
 #include <string.h>
 #include <sys/stat.h>
 
@@ -1191,6 +1193,412 @@ test_lessons_pagination (Fixture *f, gconstpointer data)
   walk_pages (f->store, filter, 3, n_s1);
 }
 
+/* ---- lesson status ---- */
+
+static void
+test_lessons_set_status (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *school = add_school (f->store, "Школа № 57", "Хамовники");
+  g_autofree char *teacher = add_account (f->store, "teacher.s57", LC_ROLE_TEACHER, school);
+  g_autofree char *id = add_lesson (f->store, school, teacher, T0 + HOUR, "Математика", 6,
+                                    LC_VISIBILITY_PUBLIC, LC_LESSON_SCHEDULED);
+  g_autoptr (LcLesson) before = lc_store_get_lesson (f->store, id, &error);
+  g_autoptr (LcLesson) after = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (before->updated_at, ==, T0);
+  g_assert_true (lc_store_set_lesson_status (f->store, id, LC_LESSON_LIVE, &error));
+  g_assert_no_error (error);
+  after = lc_store_get_lesson (f->store, id, &error);
+  g_assert_cmpint (after->status, ==, LC_LESSON_LIVE);
+  g_assert_cmpint (after->updated_at, >=, lc_time_now () - 5); /* touched */
+  /* Nothing else changes. */
+  g_assert_cmpstr (after->title, ==, before->title);
+  g_assert_cmpstr (after->publish_key, ==, before->publish_key);
+  g_assert_cmpint (after->starts_at, ==, before->starts_at);
+  g_assert_cmpint (after->visibility, ==, before->visibility);
+  g_assert_cmpint (after->created_at, ==, before->created_at);
+  g_clear_pointer (&after, lc_lesson_free);
+
+  g_assert_true (lc_store_set_lesson_status (f->store, id, LC_LESSON_ENDED, &error));
+  after = lc_store_get_lesson (f->store, id, &error);
+  g_assert_cmpint (after->status, ==, LC_LESSON_ENDED);
+
+  g_assert_false (lc_store_set_lesson_status (f->store, "AAAAAAAAAAAAAAAAAAAAAA", LC_LESSON_LIVE,
+                                              &error));
+  g_assert_error (error, LC_ERROR, LC_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (lc_store_set_lesson_status (f->store, NULL, LC_LESSON_LIVE, &error));
+  g_assert_error (error, LC_ERROR, LC_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (lc_store_set_lesson_status (f->store, id, (LcLessonStatus)7, &error));
+  assert_lc_error (error, LC_ERROR_INVALID, "status");
+}
+
+/* ---- recordings ---- */
+
+static LcRecording *
+recording_template (const char *lesson_id, gint64 started_at)
+{
+  LcRecording *recording = lc_recording_new ();
+
+  recording->id = lc_id_new ();
+  recording->lesson_id = g_strdup (lesson_id);
+  recording->path = g_strdup_printf ("%s/%s.part.mp4", lesson_id, recording->id);
+  recording->video_codec = g_strdup ("h264");
+  recording->audio_codec = g_strdup ("opus");
+  recording->started_at = started_at;
+  recording->created_at = recording->updated_at = T0;
+  return recording;
+}
+
+static char *
+add_recording (LcStore *store, const char *lesson_id, gint64 started_at, LcRecordingState state)
+{
+  g_autoptr (LcRecording) recording = recording_template (lesson_id, started_at);
+  g_autoptr (GError) error = NULL;
+
+  recording->state = state;
+  if (state == LC_RECORDING_FAILED)
+    recording->failure_reason = g_strdup ("disk full while writing x");
+  g_assert_true (lc_store_insert_recording (store, recording, &error));
+  g_assert_no_error (error);
+  return g_strdup (recording->id);
+}
+
+static void
+test_recordings_crud (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *school = add_school (f->store, "Школа № 57", "Хамовники");
+  g_autofree char *teacher = add_account (f->store, "teacher.s57", LC_ROLE_TEACHER, school);
+  g_autofree char *lesson = add_lesson (f->store, school, teacher, T0, "Математика", 6,
+                                        LC_VISIBILITY_PUBLIC, LC_LESSON_LIVE);
+  g_autoptr (LcRecording) recording = recording_template (lesson, T0 + 60);
+  g_autoptr (LcRecording) got = NULL;
+
+  g_assert_true (lc_store_insert_recording (f->store, recording, &error));
+  g_assert_no_error (error);
+  got = lc_store_get_recording (f->store, recording->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (got->id, ==, recording->id);
+  g_assert_cmpstr (got->lesson_id, ==, lesson);
+  g_assert_cmpint (got->state, ==, LC_RECORDING_RECORDING);
+  g_assert_null (got->failure_reason);
+  g_assert_cmpint (got->progress, ==, 0);
+  g_assert_cmpstr (got->path, ==, recording->path);
+  g_assert_cmpint (got->duration_ms, ==, 0);
+  g_assert_cmpint (got->size_bytes, ==, 0);
+  g_assert_cmpstr (got->video_codec, ==, "h264");
+  g_assert_cmpstr (got->audio_codec, ==, "opus");
+  g_assert_null (got->sha256);
+  g_assert_cmpint (got->started_at, ==, T0 + 60);
+  g_assert_cmpint (got->ended_at, ==, 0); /* still live */
+  g_assert_cmpint (got->created_at, ==, T0);
+  g_assert_cmpint (got->updated_at, ==, T0);
+  g_clear_pointer (&got, lc_recording_free);
+
+  /* Same id again; a lesson that does not exist. */
+  g_assert_false (lc_store_insert_recording (f->store, recording, &error));
+  assert_lc_error (error, LC_ERROR_CONFLICT, "id");
+  g_clear_error (&error);
+  {
+    g_autoptr (LcRecording) orphan = recording_template ("AAAAAAAAAAAAAAAAAAAAAA", T0);
+
+    g_assert_false (lc_store_insert_recording (f->store, orphan, &error));
+    assert_lc_error (error, LC_ERROR_INVALID, "lesson_id");
+    g_clear_error (&error);
+  }
+
+  /* finalizing with progress, then ready with the figures. */
+  recording->state = LC_RECORDING_FINALIZING;
+  recording->progress = 40;
+  recording->ended_at = T0 + 2760;
+  recording->updated_at = T0 + 2761;
+  g_assert_true (lc_store_update_recording (f->store, recording, &error));
+  g_assert_no_error (error);
+  got = lc_store_get_recording (f->store, recording->id, &error);
+  g_assert_cmpint (got->state, ==, LC_RECORDING_FINALIZING);
+  g_assert_cmpint (got->progress, ==, 40);
+  g_assert_cmpint (got->ended_at, ==, T0 + 2760);
+  g_clear_pointer (&got, lc_recording_free);
+
+  recording->state = LC_RECORDING_READY;
+  recording->progress = 100;
+  g_free (recording->path);
+  recording->path = g_strdup_printf ("%s/%s.mp4", lesson, recording->id);
+  recording->duration_ms = 2700123;
+  recording->size_bytes = G_GINT64_CONSTANT (5000000000); /* past 32 bits */
+  recording->sha256 = g_strdup ("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  g_free (recording->lesson_id);
+  recording->lesson_id = g_strdup ("AAAAAAAAAAAAAAAAAAAAAA"); /* ignored: a recording keeps its lesson */
+  recording->created_at = 1; /* ignored by update */
+  recording->updated_at = T0 + 2765;
+  g_assert_true (lc_store_update_recording (f->store, recording, &error));
+  g_assert_no_error (error);
+  got = lc_store_get_recording (f->store, recording->id, &error);
+  g_assert_cmpint (got->state, ==, LC_RECORDING_READY);
+  g_assert_cmpint (got->progress, ==, 100);
+  g_assert_true (g_str_has_suffix (got->path, ".mp4") && !g_str_has_suffix (got->path, "part.mp4"));
+  g_assert_cmpint (got->duration_ms, ==, 2700123);
+  g_assert_cmpint (got->size_bytes, ==, G_GINT64_CONSTANT (5000000000));
+  g_assert_cmpstr (got->sha256, ==, recording->sha256);
+  g_assert_cmpstr (got->lesson_id, ==, lesson);
+  g_assert_cmpint (got->created_at, ==, T0);
+  g_assert_cmpint (got->updated_at, ==, T0 + 2765);
+  g_clear_pointer (&got, lc_recording_free);
+
+  /* The schema refuses what makes no sense: failed without a reason, a
+   * progress past 100, an unknown state. The row stays as it was. */
+  recording->state = LC_RECORDING_FAILED;
+  g_assert_false (lc_store_update_recording (f->store, recording, &error));
+  g_assert_error (error, LC_ERROR, LC_ERROR_STORE);
+  g_clear_error (&error);
+  recording->state = LC_RECORDING_READY;
+  recording->progress = 101;
+  g_assert_false (lc_store_update_recording (f->store, recording, &error));
+  g_assert_error (error, LC_ERROR, LC_ERROR_STORE);
+  g_clear_error (&error);
+  recording->progress = 100;
+  recording->state = (LcRecordingState)9;
+  g_assert_false (lc_store_update_recording (f->store, recording, &error));
+  g_assert_error (error, LC_ERROR, LC_ERROR_STORE);
+  g_clear_error (&error);
+  got = lc_store_get_recording (f->store, recording->id, &error);
+  g_assert_cmpint (got->state, ==, LC_RECORDING_READY);
+  g_clear_pointer (&got, lc_recording_free);
+
+  /* failed with a reason. */
+  recording->state = LC_RECORDING_FAILED;
+  recording->failure_reason = g_strdup ("disk full while writing x.part.mp4");
+  g_assert_true (lc_store_update_recording (f->store, recording, &error));
+  got = lc_store_get_recording (f->store, recording->id, &error);
+  g_assert_cmpint (got->state, ==, LC_RECORDING_FAILED);
+  g_assert_cmpstr (got->failure_reason, ==, "disk full while writing x.part.mp4");
+  g_clear_pointer (&got, lc_recording_free);
+
+  /* Missing ids. */
+  g_assert_null (lc_store_get_recording (f->store, "AAAAAAAAAAAAAAAAAAAAAA", &error));
+  g_assert_error (error, LC_ERROR, LC_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (lc_store_get_recording (f->store, NULL, &error));
+  g_assert_error (error, LC_ERROR, LC_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  {
+    g_autoptr (LcRecording) missing = recording_template (lesson, T0);
+
+    g_assert_false (lc_store_update_recording (f->store, missing, &error));
+    g_assert_error (error, LC_ERROR, LC_ERROR_NOT_FOUND);
+    g_clear_error (&error);
+  }
+
+  /* Delete. */
+  g_assert_true (lc_store_delete_recording (f->store, recording->id, &error));
+  g_assert_no_error (error);
+  g_assert_null (lc_store_get_recording (f->store, recording->id, &error));
+  g_assert_error (error, LC_ERROR, LC_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (lc_store_delete_recording (f->store, recording->id, &error));
+  g_assert_error (error, LC_ERROR, LC_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (lc_store_delete_recording (f->store, NULL, &error));
+  g_assert_error (error, LC_ERROR, LC_ERROR_NOT_FOUND);
+}
+
+/* The ids of the listed recordings, in order, joined with ",". */
+static char *
+list_recording_ids (LcStore *store, const LcRecordingFilter *filter)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) rows = lc_store_list_recordings (store, filter, &error);
+  g_autoptr (GString) ids = g_string_new (NULL);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (rows);
+  for (guint i = 0; i < rows->len; i++)
+    g_string_append_printf (ids, "%s%s", i > 0 ? "," : "", ((LcRecording *)rows->pdata[i])->id);
+  return g_string_free (g_steal_pointer (&ids), FALSE);
+}
+
+#define assert_recordings(store, filter, ...)                                                      \
+  G_STMT_START                                                                                     \
+  {                                                                                                \
+    g_autofree char *got_ = list_recording_ids ((store), (filter));                                \
+    g_autofree char *want_ = join_ids (__VA_ARGS__, NULL);                                         \
+    g_assert_cmpstr (got_, ==, want_);                                                             \
+  }                                                                                                \
+  G_STMT_END
+
+static LcRecordingFilter
+recording_filter (LcLessonScope scope)
+{
+  LcRecordingFilter filter = { 0 };
+
+  filter.scope = scope;
+  filter.state = -1;
+  return filter;
+}
+
+static void
+test_recordings_list (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  Dataset d = { 0 };
+  LcRecordingFilter filter;
+  char *r_math_old, *r_math_new, *r_phys, *r_chem, *r_umath, *r_hist, *r_tie_a, *r_tie_b;
+
+  dataset_fill (&d, f->store);
+  /* started_at decides the order (newest first); the id breaks ties. */
+  r_math_old = add_recording (f->store, d.pub_math, T0 + HOUR, LC_RECORDING_FAILED);
+  r_math_new = add_recording (f->store, d.pub_math, T0 + HOUR + 600, LC_RECORDING_READY);
+  r_phys = add_recording (f->store, d.unlisted_phys, T0 + 2 * HOUR, LC_RECORDING_READY);
+  r_chem = add_recording (f->store, d.pub_chem_live, T0 + 3 * HOUR, LC_RECORDING_RECORDING);
+  r_umath = add_recording (f->store, d.unlisted_math, T0 + 4 * HOUR, LC_RECORDING_READY);
+  r_hist = add_recording (f->store, d.pub_hist, T0 + 5 * HOUR, LC_RECORDING_FINALIZING);
+  r_tie_a = add_recording (f->store, d.pub_hist, T0 + 6 * HOUR, LC_RECORDING_READY);
+  r_tie_b = add_recording (f->store, d.pub_hist, T0 + 6 * HOUR, LC_RECORDING_READY);
+  if (strcmp (r_tie_a, r_tie_b) < 0)
+    {
+      char *swap = r_tie_a;
+      r_tie_a = r_tie_b;
+      r_tie_b = swap;
+    }
+  /* now r_tie_a > r_tie_b: a comes first (id DESC) */
+
+  /* Scopes follow the lesson's visibility and school. */
+  filter = recording_filter (LC_LESSON_SCOPE_ALL);
+  assert_recordings (f->store, &filter, r_tie_a, r_tie_b, r_hist, r_umath, r_chem, r_phys,
+                     r_math_new, r_math_old);
+  filter = recording_filter (LC_LESSON_SCOPE_PUBLIC);
+  assert_recordings (f->store, &filter, r_tie_a, r_tie_b, r_hist, r_chem, r_math_new, r_math_old);
+  filter.scope_school_id = d.school[0]; /* ignored outside the school scope */
+  assert_recordings (f->store, &filter, r_tie_a, r_tie_b, r_hist, r_chem, r_math_new, r_math_old);
+  filter = recording_filter (LC_LESSON_SCOPE_SCHOOL);
+  filter.scope_school_id = d.school[0];
+  assert_recordings (f->store, &filter, r_tie_a, r_tie_b, r_hist, r_chem, r_phys, r_math_new,
+                     r_math_old);
+  filter.scope_school_id = d.school[1];
+  assert_recordings (f->store, &filter, r_tie_a, r_tie_b, r_hist, r_umath, r_chem, r_math_new,
+                     r_math_old);
+  {
+    /* A NULL filter is the public view. */
+    g_autoptr (GPtrArray) rows = lc_store_list_recordings (f->store, NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (rows->len, ==, 6);
+  }
+
+  /* Lesson and state filters (what the public API asks: public + ready). */
+  filter = recording_filter (LC_LESSON_SCOPE_ALL);
+  filter.lesson_id = d.pub_math;
+  assert_recordings (f->store, &filter, r_math_new, r_math_old);
+  filter.state = LC_RECORDING_READY;
+  assert_recordings (f->store, &filter, r_math_new);
+  filter = recording_filter (LC_LESSON_SCOPE_PUBLIC);
+  filter.state = LC_RECORDING_READY;
+  assert_recordings (f->store, &filter, r_tie_a, r_tie_b, r_math_new);
+  filter.lesson_id = "AAAAAAAAAAAAAAAAAAAAAA";
+  assert_recordings (f->store, &filter, "");
+  filter = recording_filter (LC_LESSON_SCOPE_ALL);
+  filter.state = LC_RECORDING_RECORDING;
+  assert_recordings (f->store, &filter, r_chem);
+  filter.state = 4;
+  g_assert_null (lc_store_list_recordings (f->store, &filter, &error));
+  assert_lc_error (error, LC_ERROR_INVALID, "state");
+  g_clear_error (&error);
+
+  /* Keyset pages of 3 (the cursor lands inside the started_at tie on the
+   * way) cover the list exactly, in order. */
+  filter = recording_filter (LC_LESSON_SCOPE_ALL);
+  filter.limit = 1;
+  {
+    g_autoptr (GString) walked = g_string_new (NULL);
+    g_autofree char *all = NULL;
+    g_autofree char *cursor_id = NULL;
+    LcRecordingFilter full = recording_filter (LC_LESSON_SCOPE_ALL);
+    guint pages = 0;
+
+    all = list_recording_ids (f->store, &full);
+    for (guint limit = 1; limit <= 3; limit += 2)
+      {
+        g_string_truncate (walked, 0);
+        filter.after_set = FALSE;
+        filter.limit = limit;
+        pages = 0;
+        for (;;)
+          {
+            g_autoptr (GPtrArray) page = lc_store_list_recordings (f->store, &filter, &error);
+            LcRecording *last;
+
+            g_assert_no_error (error);
+            pages++;
+            for (guint i = 0; i < page->len; i++)
+              g_string_append_printf (walked, "%s%s", walked->len > 0 ? "," : "",
+                                      ((LcRecording *)page->pdata[i])->id);
+            if (page->len < limit)
+              break;
+            last = page->pdata[page->len - 1];
+            g_free (cursor_id);
+            cursor_id = g_strdup (last->id);
+            filter.after_set = TRUE;
+            filter.after_started_at = last->started_at;
+            filter.after_id = cursor_id;
+          }
+        g_assert_cmpstr (walked->str, ==, all);
+        g_assert_cmpuint (pages, ==, 8 / limit + 1);
+      }
+  }
+
+  g_free (r_math_old);
+  g_free (r_math_new);
+  g_free (r_phys);
+  g_free (r_chem);
+  g_free (r_umath);
+  g_free (r_hist);
+  g_free (r_tie_a);
+  g_free (r_tie_b);
+  dataset_clear (&d);
+}
+
+/* Recordings go with their lesson (ON DELETE CASCADE; the store has no
+ * lesson delete yet, so through a raw connection with foreign keys on). */
+static void
+test_recordings_cascade (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *school = add_school (f->store, "Школа № 57", "Хамовники");
+  g_autofree char *teacher = add_account (f->store, "teacher.s57", LC_ROLE_TEACHER, school);
+  g_autofree char *gone = add_lesson (f->store, school, teacher, T0, "Математика", 6,
+                                      LC_VISIBILITY_PUBLIC, LC_LESSON_ENDED);
+  g_autofree char *kept = add_lesson (f->store, school, teacher, T0 + HOUR, "Физика", 7,
+                                      LC_VISIBILITY_PUBLIC, LC_LESSON_ENDED);
+  g_autofree char *r1 = add_recording (f->store, gone, T0, LC_RECORDING_READY);
+  g_autofree char *r2 = add_recording (f->store, gone, T0 + 60, LC_RECORDING_FAILED);
+  g_autofree char *r3 = add_recording (f->store, kept, T0 + HOUR, LC_RECORDING_READY);
+  g_autofree char *sql = g_strdup_printf ("PRAGMA foreign_keys = ON; DELETE FROM lessons "
+                                          "WHERE id = '%s'",
+                                          gone);
+  g_autofree char *report = NULL;
+  sqlite3 *raw = open_raw (f);
+
+  g_assert_cmpint (sqlite3_exec (raw, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (raw);
+  g_assert_null (lc_store_get_recording (f->store, r1, &error));
+  g_assert_error (error, LC_ERROR, LC_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (lc_store_get_recording (f->store, r2, &error));
+  g_clear_error (&error);
+  {
+    g_autoptr (LcRecording) still = lc_store_get_recording (f->store, r3, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (still->lesson_id, ==, kept);
+  }
+  g_assert_true (lc_store_check (f->store, &report, &error));
+  g_assert_no_error (error);
+}
+
 /* ---- audit ---- */
 
 static void
@@ -1475,6 +1883,10 @@ main (int argc, char *argv[])
   ADD ("/common/store/lessons/scopes", test_lessons_scopes);
   ADD ("/common/store/lessons/filters", test_lessons_filters);
   ADD ("/common/store/lessons/pagination", test_lessons_pagination);
+  ADD ("/common/store/lessons/set-status", test_lessons_set_status);
+  ADD ("/common/store/recordings/crud", test_recordings_crud);
+  ADD ("/common/store/recordings/list", test_recordings_list);
+  ADD ("/common/store/recordings/cascade", test_recordings_cascade);
   ADD ("/common/store/audit", test_audit);
   ADD ("/common/store/transaction", test_transaction);
   ADD ("/common/store/check", test_check);
