@@ -15,7 +15,9 @@
  * same whether it ended cleanly or was cut by a crash.
  *
  * Timestamps are guarded before the muxer: channel time rebased to the first
- * recorded buffer, DTS = PTS, strictly increasing per track. mp4mux waits for
+ * recorded buffer, DTS = PTS, strictly increasing per track. mp4mux starts
+ * each track of a fragmented file at 0, so both tracks start there: audio
+ * with silence, video with its first keyframe held from 0. mp4mux waits for
  * every track, so missing audio (a muted or late microphone, a publisher gap)
  * is filled with 20 ms Opus silence packets: video never waits for audio
  * that does not come, and the audio track stays continuous.
@@ -106,14 +108,14 @@ struct _LcRecorder
   GMutex lock;       /* LC_RECORDER_LOCK: the fields below */
   GstElement *pipeline;
   GstAppSrc *src[N_KINDS];
-  gboolean accepting;  /* push() feeds the pipeline */
-  gboolean failed;     /* push() returns FALSE */
-  char *unsupported;   /* reason set on a streaming thread, reported on the main context */
+  gboolean accepting; /* push() feeds the pipeline */
+  gboolean failed;    /* push() returns FALSE */
+  char *unsupported;  /* reason set on a streaming thread, reported on the main context */
   gboolean caps_set[N_KINDS];
   gboolean waiting_keyframe;
-  GstClockTime base;               /* channel time of the first recorded buffer */
-  GstClockTime last_pts[N_KINDS];  /* rebased */
-  GstClockTime audio_end;          /* end of the audio fed (real or silence), rebased */
+  GstClockTime base;              /* channel time of the first recorded buffer */
+  GstClockTime last_pts[N_KINDS]; /* rebased */
+  GstClockTime audio_end;         /* end of the audio fed (real or silence), rebased */
   guint64 silence_frames;
   guint64 dropped;
 };
@@ -264,8 +266,8 @@ make_appsrc (GstBin *bin, const char *name, guint64 max_bytes)
 
   if (src == NULL)
     return NULL;
-  g_object_set (src, "format", GST_FORMAT_TIME, "is-live", FALSE, "block", FALSE,
-                "max-bytes", max_bytes, "emit-signals", FALSE, NULL);
+  g_object_set (src, "format", GST_FORMAT_TIME, "is-live", FALSE, "block", FALSE, "max-bytes",
+                max_bytes, "emit-signals", FALSE, NULL);
   gst_bin_add (bin, src);
   return GST_APP_SRC (gst_object_ref (src));
 }
@@ -289,7 +291,8 @@ static gboolean
 build_pipeline (LcRecorder *self, GError **error)
 {
   g_autoptr (GstElement) pipeline = gst_pipeline_new (NULL);
-  g_autoptr (GstCaps) avc3 = gst_caps_from_string ("video/x-h264, stream-format=avc3, alignment=au");
+  g_autoptr (GstCaps) avc3
+      = gst_caps_from_string ("video/x-h264, stream-format=avc3, alignment=au");
   g_autoptr (GstPad) sink_pad = NULL;
   g_autoptr (GstAppSrc) video = NULL;
   g_autoptr (GstAppSrc) audio = NULL;
@@ -458,8 +461,8 @@ audio_src_locked (LcRecorder *self)
     return NULL;
   if (!self->caps_set[LC_MEDIA_AUDIO])
     {
-      g_autoptr (GstCaps) caps = gst_caps_from_string (
-          "audio/x-opus, channel-mapping-family=0, channels=2, rate=48000");
+      g_autoptr (GstCaps) caps
+          = gst_caps_from_string ("audio/x-opus, channel-mapping-family=0, channels=2, rate=48000");
 
       gst_app_src_set_caps (src, caps);
       self->caps_set[LC_MEDIA_AUDIO] = TRUE;
@@ -545,7 +548,7 @@ recorder_push (LcConsumer *consumer, LcMediaKind kind, GstBuffer *buffer)
 {
   LcRecorder *self = LC_RECORDER (consumer);
   g_autoptr (GstAppSrc) src = NULL;
-  GstBuffer *out = NULL;
+  GstBuffer *out = NULL, *hold = NULL;
   GstClockTime pts = GST_BUFFER_PTS (buffer);
   GstClockTime ts, silence_from = 0;
   guint64 silence = 0;
@@ -588,15 +591,32 @@ recorder_push (LcConsumer *consumer, LcMediaKind kind, GstBuffer *buffer)
       gst_clear_object (&with_caps);
     }
 
+  /* The file starts with the first buffer of either kind. mp4mux starts
+   * every track of a fragmented file at 0, so both tracks must start there
+   * to stay in sync: audio with silence, video with its first keyframe held
+   * from 0 (see below). */
   if (!GST_CLOCK_TIME_IS_VALID (self->base))
     {
       self->base = pts;
-      GST_INFO ("recording %s: first %s buffer at %" GST_TIME_FORMAT, self->recording_id,
-                kind == LC_MEDIA_VIDEO ? "video" : "audio", GST_TIME_ARGS (pts));
+      GST_INFO ("recording %s: starts at %" GST_TIME_FORMAT " (%s)", self->recording_id,
+                GST_TIME_ARGS (pts), kind == LC_MEDIA_VIDEO ? "video" : "audio");
     }
   if (pts < self->base)
     goto drop; /* before the start of the file */
   ts = pts - self->base;
+
+  /* Bounded: a stalled muxer costs frames, never unbounded memory. */
+  if (gst_app_src_get_current_level_bytes (self->src[kind])
+      > (kind == LC_MEDIA_VIDEO ? VIDEO_QUEUE_BYTES : AUDIO_QUEUE_BYTES))
+    {
+      if (self->dropped++ % 100 == 0)
+        GST_WARNING ("recording %s: the muxer is not keeping up; dropped %" G_GUINT64_FORMAT
+                     " buffers",
+                     self->recording_id, self->dropped);
+      if (kind == LC_MEDIA_VIDEO)
+        self->waiting_keyframe = TRUE;
+      goto drop;
+    }
 
   /* Strictly increasing per track, DTS = PTS. */
   if (GST_CLOCK_TIME_IS_VALID (self->last_pts[kind]) && ts <= self->last_pts[kind])
@@ -611,20 +631,21 @@ recorder_push (LcConsumer *consumer, LcMediaKind kind, GstBuffer *buffer)
 
       if (GST_CLOCK_TIME_IS_VALID (self->audio_end) && ts < self->audio_end)
         goto drop;
-      if (ts > end + AUDIO_GAP && ts >= OPUS_FRAME)
+      /* Audio starts at 0 with the video (silence until the first packet),
+       * and a gap in the audio is filled. */
+      if (ts > end + (GST_CLOCK_TIME_IS_VALID (self->audio_end) ? AUDIO_GAP : OPUS_FRAME - 1))
         silence = plan_silence_locked (self, ts, &silence_from);
     }
-  if (gst_app_src_get_current_level_bytes (self->src[kind])
-      > (kind == LC_MEDIA_VIDEO ? VIDEO_QUEUE_BYTES : AUDIO_QUEUE_BYTES))
-    {
-      if (self->dropped++ % 100 == 0)
-        GST_WARNING ("recording %s: the muxer is not keeping up; dropped %" G_GUINT64_FORMAT
-                     " buffers", self->recording_id, self->dropped);
-      if (kind == LC_MEDIA_VIDEO)
-        self->waiting_keyframe = TRUE;
-      goto drop;
-    }
 
+  if (kind == LC_MEDIA_VIDEO && !GST_CLOCK_TIME_IS_VALID (self->last_pts[kind]) && ts > 0)
+    {
+      /* Audio came first: the first keyframe also goes at 0 and stays on
+       * screen until its own time (a still picture, A/V in sync). */
+      hold = gst_buffer_copy (buffer);
+      GST_BUFFER_PTS (hold) = GST_BUFFER_DTS (hold) = 0;
+      GST_BUFFER_DURATION (hold) = ts;
+      GST_BUFFER_FLAG_UNSET (hold, GST_BUFFER_FLAG_DISCONT);
+    }
   self->last_pts[kind] = ts;
   out = gst_buffer_copy (buffer); /* metadata copy, memory shared */
   GST_BUFFER_PTS (out) = GST_BUFFER_DTS (out) = ts;
@@ -644,6 +665,8 @@ recorder_push (LcConsumer *consumer, LcMediaKind kind, GstBuffer *buffer)
                 self->recording_id, silence * 20);
       push_silence (src, silence_from, silence);
     }
+  if (hold != NULL)
+    gst_app_src_push_buffer (src, hold);
   gst_app_src_push_buffer (src, out);
   if (kind == LC_MEDIA_AUDIO)
     g_mutex_unlock (&self->audio_lock);
@@ -668,7 +691,7 @@ recorder_publisher_gap (LcConsumer *consumer, gboolean gone)
   LcRecorder *self = LC_RECORDER (consumer);
 
   g_debug ("recording %s: publisher %s; the same file continues", self->recording_id,
-          gone ? "gone" : "back");
+           gone ? "gone" : "back");
   if (!gone)
     {
       LC_RECORDER_LOCK (self);
@@ -686,7 +709,7 @@ recorder_finish (LcConsumer *consumer)
   GstClockTime video_end = GST_CLOCK_TIME_NONE;
   GstClockTime silence_from = 0;
   guint64 silence = 0;
-  gboolean has_media;
+  gboolean has_media, audio_only;
 
   if (self->phase != PHASE_RECORDING)
     return;
@@ -694,6 +717,7 @@ recorder_finish (LcConsumer *consumer)
   g_mutex_lock (&self->audio_lock);
   LC_RECORDER_LOCK (self);
   has_media = GST_CLOCK_TIME_IS_VALID (self->base);
+  audio_only = has_media && !GST_CLOCK_TIME_IS_VALID (self->last_pts[LC_MEDIA_VIDEO]);
   self->accepting = FALSE;
   if (has_media && self->src[LC_MEDIA_VIDEO] != NULL)
     {
@@ -712,8 +736,8 @@ recorder_finish (LcConsumer *consumer)
   self->row->ended_at = lc_time_now ();
   if (!has_media || !GST_CLOCK_TIME_IS_VALID (video_end))
     {
-      /* Nothing reached the file (or no video: mp4mux would wait forever). */
-      fail (self, has_media ? "the broadcast sent no video" : "nothing was recorded");
+      /* Nothing reached the file (the file starts at the first video keyframe). */
+      fail (self, audio_only ? "the broadcast sent no video" : "nothing was recorded");
       g_unlink (self->part_path); /* empty: mp4mux writes nothing before the first video */
       return;
     }
@@ -825,9 +849,9 @@ run_finalize_job (GTask *task, gpointer source, gpointer task_data, GCancellable
   GError *error = NULL;
   gint64 started = g_get_monotonic_time ();
 
-  if (lc_recorder_finalize_file (job->part_path, job->final_path, &job->meta,
-                                 on_finalize_progress, job, &job->duration_ns, &job->size,
-                                 &job->video_codec, &job->audio_codec, &job->sha256, &error))
+  if (lc_recorder_finalize_file (job->part_path, job->final_path, &job->meta, on_finalize_progress,
+                                 job, &job->duration_ns, &job->size, &job->video_codec,
+                                 &job->audio_codec, &job->sha256, &error))
     {
       GST_INFO ("finalised %s in %.2f s", job->final_path,
                 (double)(g_get_monotonic_time () - started) / G_USEC_PER_SEC);
@@ -842,8 +866,8 @@ run_finalize_job (GTask *task, gpointer source, gpointer task_data, GCancellable
 static void
 finalize_in_thread (GObject *owner, GMainContext *context, const char *part_path,
                     const char *final_path, const LcRecordingMeta *meta,
-                    void (*on_progress) (GObject *owner, int percent),
-                    GAsyncReadyCallback callback, gpointer user_data)
+                    void (*on_progress) (GObject *owner, int percent), GAsyncReadyCallback callback,
+                    gpointer user_data)
 {
   FinalizeJob *job = g_new0 (FinalizeJob, 1);
   g_autoptr (GTask) task = NULL;
@@ -992,9 +1016,8 @@ lc_recorder_class_init (LcRecorderClass *klass)
   object_class->finalize = lc_recorder_finalize;
 
   /* (gboolean ok) on the main context once the recording is ready or failed. */
-  signals[SIGNAL_FINISHED] = g_signal_new ("finished", G_TYPE_FROM_CLASS (klass),
-                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
-                                           G_TYPE_BOOLEAN);
+  signals[SIGNAL_FINISHED] = g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                           0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
 }
 
 static void
@@ -1150,7 +1173,7 @@ typedef struct
 {
   LcStore *store;
   char *recordings_dir;
-  GPtrArray *rows;  /* LcRecording to finalise, in order */
+  GPtrArray *rows; /* LcRecording to finalise, in order */
   guint next;
   guint recovered;
   LcRecording *current;

@@ -51,6 +51,9 @@ struct _LcApp
   gboolean recovering;
   gboolean live_stopped;
   gboolean http_stopped;
+  GSource *stop_deadline; /* stop no longer waits for the recovery after it */
+  gboolean recovery_abandoned;
+  gboolean stop_finished;
   guint purge_source;
   gboolean started;
   gboolean stopping;
@@ -96,6 +99,11 @@ lc_app_dispose (GObject *object)
   LcApp *self = LC_APP (object);
 
   remove_purge_source (self);
+  if (self->stop_deadline != NULL)
+    {
+      g_source_destroy (self->stop_deadline);
+      g_clear_pointer (&self->stop_deadline, g_source_unref);
+    }
   if (self->recover_cancellable != NULL)
     g_cancellable_cancel (self->recover_cancellable);
   g_clear_object (&self->api);
@@ -515,12 +523,35 @@ lc_app_dup_base_url (LcApp *app)
 static void
 finish_stop (LcApp *self)
 {
+  if (self->stop_finished)
+    return;
+  if (self->recovering && !self->recovery_abandoned)
+    return; /* on_recovered (or the stop deadline) finishes */
+  self->stop_finished = TRUE;
+  if (self->stop_deadline != NULL)
+    {
+      g_source_destroy (self->stop_deadline);
+      g_clear_pointer (&self->stop_deadline, g_source_unref);
+    }
   if (self->recovering)
-    return; /* on_recovered finishes */
+    g_message ("shutdown: recording recovery still running; the next start-up resumes it");
   close_store (self);
   if (self->stop_done)
     ((void (*) (gpointer)) self->stop_done) (self->stop_data);
   g_object_unref (self);
+}
+
+/* The recovery (a worker finalising a recording) did not stop in time. */
+static gboolean
+on_stop_deadline (gpointer user_data)
+{
+  LcApp *self = user_data;
+
+  g_clear_pointer (&self->stop_deadline, g_source_unref);
+  self->recovery_abandoned = TRUE;
+  if (self->live_stopped && self->http_stopped)
+    finish_stop (self);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -562,6 +593,12 @@ lc_app_stop (LcApp *app, GCallback done, gpointer user_data)
   if (app->recover_cancellable)
     g_cancellable_cancel (app->recover_cancellable);
   g_object_ref (app); /* until finish_stop */
+  if (app->recovering)
+    {
+      app->stop_deadline = g_timeout_source_new_seconds (MAX (timeout, 1));
+      g_source_set_callback (app->stop_deadline, on_stop_deadline, app, NULL);
+      g_source_attach (app->stop_deadline, app->context);
+    }
   /* Live lessons end and their recordings are finalised while the HTTP
    * server drains; the store closes when both are done. */
   if (app->live)

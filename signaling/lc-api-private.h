@@ -36,10 +36,10 @@ struct _LcApi
   gboolean ready;
 
   /* Live lessons (lc-api-webrtc.c, lc-api-hls.c, lc-api-recordings.c). */
-  LcLive *live;         /* nullable: WHIP/WHEP answer 503 without it */
-  char *web_root;       /* nullable: /studio/{id} and /watch/{id} answer 404 without it */
-  char *hls_dir;        /* <data_dir>/hls */
-  char *recordings_dir; /* <data_dir>/recordings */
+  LcLive *live;             /* nullable: WHIP/WHEP answer 503 without it */
+  char *web_root;           /* nullable: /studio/{id} and /watch/{id} answer 404 without it */
+  char *hls_dir;            /* <data_dir>/hls */
+  char *recordings_dir;     /* <data_dir>/recordings */
   GHashTable *whip_buckets; /* client address → token bucket (lc-api-webrtc.c) */
   gint64 whip_pruned_us;
 };

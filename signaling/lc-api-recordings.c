@@ -24,7 +24,7 @@
 /* The same policy as the static pages (signaling/lc-static.c): the pages load
  * nothing from elsewhere and media may come from blob: URLs (hls.js). */
 #define PAGE_CSP                                                                                   \
-  "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; connect-src 'self'; "      \
+  "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; connect-src 'self'; "         \
   "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
 #define MP4_TYPE "video/mp4"
 
@@ -283,10 +283,9 @@ lc_api_respond_file (LcRequest *req, const char *path, const char *content_type,
           return TRUE;
         case RANGE_OK:
           {
-            g_autofree char *content_range
-                = g_strdup_printf ("bytes %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT
-                                   "/%" G_GINT64_FORMAT,
-                                   start, end, (gint64)st.st_size);
+            g_autofree char *content_range = g_strdup_printf (
+                "bytes %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT, start, end,
+                (gint64)st.st_size);
 
             lc_request_set_header (req, "Content-Range", content_range);
             status = SOUP_STATUS_PARTIAL_CONTENT;

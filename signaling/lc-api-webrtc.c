@@ -103,6 +103,18 @@ take_token (LcApi *api, const char *client, GError **error)
   return FALSE;
 }
 
+/* A request that turned out not to need a media session (a viewer early for
+ * the lesson, polling as told by Retry-After) does not count. */
+static void
+return_token (LcApi *api, const char *client)
+{
+  double capacity = (double)lc_config_get_int (api->config, "whip.rate_limit");
+  Bucket *bucket = g_hash_table_lookup (api->whip_buckets, client);
+
+  if (bucket != NULL)
+    bucket->tokens = MIN (capacity, bucket->tokens + 1.0);
+}
+
 /* ---- request checks ---- */
 
 static gboolean
@@ -367,8 +379,7 @@ post_session (LcApi *api, LcRequest *req, LcLiveRole role, GError **error)
     return FALSE;
   if (role == LC_LIVE_PUBLISHER)
     {
-      if (!check_publish_key (req, lesson, error)
-          || !lc_api_check_query (req, whip_query, error))
+      if (!check_publish_key (req, lesson, error) || !lc_api_check_query (req, whip_query, error))
         return FALSE;
     }
   else if (!lc_api_check_query (req, no_query, error))
@@ -380,6 +391,7 @@ post_session (LcApi *api, LcRequest *req, LcLiveRole role, GError **error)
     return FALSE;
   if (role == LC_LIVE_VIEWER && !lc_live_is_live (api->live, lesson->id))
     {
+      return_token (api, lc_request_get_client (req));
       respond_not_live (req, lesson);
       return TRUE;
     }

@@ -443,8 +443,7 @@ on_publisher_changed (LcChannel *channel, gboolean attached, gpointer user_data)
 }
 
 static void
-fill_recording_meta (LiveLesson *ll, LcRecordingMeta *meta, LcSchool **school,
-                     LcAccount **teacher)
+fill_recording_meta (LiveLesson *ll, LcRecordingMeta *meta, LcSchool **school, LcAccount **teacher)
 {
   LcStore *store = ll->live->store;
   g_autoptr (GError) error = NULL;
@@ -484,8 +483,8 @@ start_consumers (LiveLesson *ll)
       ll->hls = lc_hls_packager_new (ll->channel, dir,
                                      (guint)lc_config_get_int (config, "hls.segment_duration"),
                                      (guint)lc_config_get_int (config, "hls.window"));
-      ll->hls_handler = g_signal_connect (ll->hls, "state-changed",
-                                          G_CALLBACK (on_hls_state_changed), ll);
+      ll->hls_handler
+          = g_signal_connect (ll->hls, "state-changed", G_CALLBACK (on_hls_state_changed), ll);
       if (!lc_hls_packager_start (ll->hls, &error))
         {
           g_warning ("lesson %s: HLS cannot start: %s", ll->id, error->message);
@@ -503,11 +502,12 @@ start_consumers (LiveLesson *ll)
       LcRecordingMeta meta = { 0 };
 
       fill_recording_meta (ll, &meta, &school, &teacher);
-      ll->recorder = lc_recorder_new (ll->channel, live->store, live->recordings_dir, ll->id, &meta);
+      ll->recorder
+          = lc_recorder_new (ll->channel, live->store, live->recordings_dir, ll->id, &meta);
       lc_recorder_set_fragment_duration (
           ll->recorder, (guint)lc_config_get_int (config, "recording.fragment_duration"));
-      ll->recorder_handler = g_signal_connect (ll->recorder, "finished",
-                                               G_CALLBACK (on_recorder_finished), ll);
+      ll->recorder_handler
+          = g_signal_connect (ll->recorder, "finished", G_CALLBACK (on_recorder_finished), ll);
       if (lc_recorder_start (ll->recorder, &error))
         ll->recorder_done = FALSE;
       else
@@ -532,8 +532,10 @@ on_media_started (LcChannel *channel, gpointer user_data)
   if (!lc_store_set_lesson_status (live->store, ll->id, LC_LESSON_LIVE, &error))
     g_warning ("lesson %s: cannot mark it live: %s", ll->id, error->message);
   ll->lesson->status = LC_LESSON_LIVE;
-  details = g_strdup_printf ("{\"publisher\":\"%s\"}", ll->synthetic != NULL ? "synthetic" : "whip");
-  lc_store_audit (live->store, NULL, "lesson.live", "lesson", ll->id, ll->publisher_client, details);
+  details
+      = g_strdup_printf ("{\"publisher\":\"%s\"}", ll->synthetic != NULL ? "synthetic" : "whip");
+  lc_store_audit (live->store, NULL, "lesson.live", "lesson", ll->id, ll->publisher_client,
+                  details);
   g_message ("lesson %s: live", ll->id);
 
   start_consumers (ll);
@@ -652,8 +654,8 @@ end_lesson (LiveLesson *ll, const char *reason)
 
       if (!lc_store_set_lesson_status (live->store, ll->id, LC_LESSON_ENDED, &error))
         g_warning ("lesson %s: cannot mark it ended: %s", ll->id, error->message);
-      details = g_strdup_printf ("{\"reason\":\"%s\",\"duration_s\":%" G_GINT64_FORMAT "}",
-                                 reason, MAX (lc_time_now () - ll->started_at, 0));
+      details = g_strdup_printf ("{\"reason\":\"%s\",\"duration_s\":%" G_GINT64_FORMAT "}", reason,
+                                 MAX (lc_time_now () - ll->started_at, 0));
       lc_store_audit (live->store, NULL, "lesson.ended", "lesson", ll->id, NULL, details);
       g_message ("lesson %s: ended (%s)", ll->id, reason);
     }
@@ -667,8 +669,9 @@ static gboolean
 on_grace_expired (gpointer user_data)
 {
   LiveLesson *ll = user_data;
-  LcSessionState state
-      = ll->publisher != NULL ? lc_webrtc_session_get_state (ll->publisher->session) : LC_SESSION_CLOSED;
+  LcSessionState state = ll->publisher != NULL
+                             ? lc_webrtc_session_get_state (ll->publisher->session)
+                             : LC_SESSION_CLOSED;
 
   g_clear_pointer (&ll->grace, g_source_unref);
   if (lc_channel_has_publisher (ll->channel))
@@ -865,8 +868,7 @@ publisher_is_busy (LiveLesson *ll)
   if (ll->publisher == NULL)
     return FALSE;
   state = lc_webrtc_session_get_state (ll->publisher->session);
-  return state == LC_SESSION_NEW || state == LC_SESSION_CONNECTING
-         || state == LC_SESSION_CONNECTED;
+  return state == LC_SESSION_NEW || state == LC_SESSION_CONNECTING || state == LC_SESSION_CONNECTED;
 }
 
 static void
@@ -1008,9 +1010,8 @@ lc_live_publish_finish (LcLive *live, GAsyncResult *result, GError **error)
 }
 
 void
-lc_live_view_async (LcLive *live, const LcLesson *lesson, const char *offer_sdp,
-                    const char *client, GCancellable *cancellable, GAsyncReadyCallback callback,
-                    gpointer user_data)
+lc_live_view_async (LcLive *live, const LcLesson *lesson, const char *offer_sdp, const char *client,
+                    GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr (GTask) task = NULL;
   g_autoptr (GError) error = NULL;
@@ -1349,7 +1350,8 @@ lc_live_dup_status_json (LcLive *live, const char *lesson_id)
   if (ll == NULL || !ll->media_started)
     return NULL;
 
-  connected = ll->synthetic != NULL || (lc_channel_has_publisher (ll->channel) && ll->grace == NULL);
+  connected
+      = ll->synthetic != NULL || (lc_channel_has_publisher (ll->channel) && ll->grace == NULL);
   o = json_object_new ();
   json_object_set_string_member (o, "publisher", connected ? "connected" : "reconnecting");
   started = lc_time_format_rfc3339 (ll->started_at);

@@ -6,7 +6,8 @@
  *
  *   first media ("media-started")        → status live, audit "lesson.live";
  *                                           fan-out, HLS and recorder start
- *   publisher gone (FAILED/CLOSED/stalled) → grace timer (lessons.publisher_grace)
+ *   publisher gone (its session FAILED or CLOSED without DELETE, or
+ *   DISCONNECTED: no media for 5 s) → grace timer (lessons.publisher_grace)
  *   new publisher within the grace        → timer cancelled, same channel
  *   WHIP DELETE or grace expiry           → channel finished (HLS ENDLIST,
  *                                           recording finalised), viewers

@@ -208,7 +208,8 @@ wait_demo_live (LcTestServer *ts)
   g_assert_cmpstr (lc_test_json_string (lesson, "status"), ==, "live");
   g_assert_cmpstr (lc_test_json_string (lesson, "visibility"), ==, "public");
   g_assert_true (g_str_has_prefix (lc_test_json_string (lesson, "title"), "Демонстрационный урок"));
-  g_assert_false (json_object_get_boolean_member (json_node_get_object (lesson->json), "recording"));
+  g_assert_false (
+      json_object_get_boolean_member (json_node_get_object (lesson->json), "recording"));
   live = lc_test_request (ts, "GET", "/api/v1/lessons/" LC_DEMO_LIVE_LESSON_ID "/live", NULL, NULL,
                           NULL);
   g_assert_cmpuint (live->status, ==, 200);

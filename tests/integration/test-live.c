@@ -69,14 +69,14 @@ static gboolean
 publisher_is (gpointer data)
 {
   PublisherWait *w = data;
-  g_autoptr (JsonNode) state = lc_live_dup_status_json (lc_app_get_live (w->f->ts->app),
-                                                        w->f->lesson);
+  g_autoptr (JsonNode) state
+      = lc_live_dup_status_json (lc_app_get_live (w->f->ts->app), w->f->lesson);
 
   return state != NULL
          && (w->publisher == NULL
-             || g_strcmp0 (json_object_get_string_member (json_node_get_object (state),
-                                                          "publisher"),
-                           w->publisher)
+             || g_strcmp0 (
+                    json_object_get_string_member (json_node_get_object (state), "publisher"),
+                    w->publisher)
                     == 0);
 }
 
@@ -92,7 +92,8 @@ static gboolean
 lesson_ended (gpointer data)
 {
   Fixture *f = data;
-  g_autoptr (LcLesson) lesson = lc_store_get_lesson (lc_app_get_store (f->ts->app), f->lesson, NULL);
+  g_autoptr (LcLesson) lesson
+      = lc_store_get_lesson (lc_app_get_store (f->ts->app), f->lesson, NULL);
 
   return lesson != NULL && lesson->status == LC_LESSON_ENDED;
 }
@@ -411,8 +412,8 @@ static void
 test_reconnect_and_end (void)
 {
   g_autofree char *grace = g_strdup_printf ("lessons.publisher_grace=%d", GRACE_S);
-  const char *overrides[] = { "webrtc.addresses=127.0.0.1", "whip.rate_limit=1000", grace,
-                              "hls.enabled=true", "recording.enabled=true", NULL };
+  const char *overrides[] = { "webrtc.addresses=127.0.0.1", "whip.rate_limit=1000",   grace,
+                              "hls.enabled=true",           "recording.enabled=true", NULL };
   Fixture f = { 0 };
   g_autofree char *key = NULL, *whip = NULL, *whep = NULL;
   g_autoptr (LcWebrtcClient) p1 = NULL;
@@ -426,8 +427,8 @@ test_reconnect_and_end (void)
   f.teacher = lc_test_seed_account (f.ts, "teacher", "teacher", f.school, PASSWORD, TRUE);
   f.coordinator
       = lc_test_seed_account (f.ts, "coordinator", "coordinator", f.school, PASSWORD, TRUE);
-  f.lesson = lc_test_seed_lesson (f.ts, f.school, f.teacher, lc_time_now (), "История", 8,
-                                  "public", "scheduled");
+  f.lesson = lc_test_seed_lesson (f.ts, f.school, f.teacher, lc_time_now (), "История", 8, "public",
+                                  "scheduled");
   lesson = lc_store_get_lesson (lc_app_get_store (f.ts->app), f.lesson, NULL);
   key = g_strdup (lesson->publish_key);
   whip = g_strdup_printf ("/whip/%s", f.lesson);
@@ -480,7 +481,8 @@ test_reconnect_and_end (void)
     g_autoptr (LcTestResponse) r = lc_test_request (f.ts, "GET", path, NULL, NULL, NULL);
 
     g_assert_cmpstr (lc_test_json_string (r, "status"), ==, "ended");
-    g_assert_true (json_node_is_null (json_object_get_member (json_node_get_object (r->json), "live")));
+    g_assert_true (
+        json_node_is_null (json_object_get_member (json_node_get_object (r->json), "live")));
   }
   check_recording (&f);
   check_hls_ended (&f);
@@ -609,15 +611,16 @@ test_recordings_api (void)
   Fixture f = { 0 };
   g_autofree char *unlisted = NULL, *other_school = NULL, *other_teacher = NULL;
   g_autofree char *ready = NULL, *failed = NULL, *hidden = NULL, *running = NULL;
-  g_autofree char *coordinator = NULL, *op = NULL, *url = NULL, *path = NULL, *cursor_path = NULL;
+  g_autofree char *coordinator = NULL, *op = NULL, *url = NULL, *cursor_path = NULL;
   gint64 now = lc_time_now ();
 
   for (guint i = 0; i < 2; i++)
     {
-      g_autofree char *page = g_build_filename (web_root, i == 0 ? "studio.html" : "watch.html", NULL);
+      g_autofree char *page
+          = g_build_filename (web_root, i == 0 ? "studio.html" : "watch.html", NULL);
 
-      g_assert_true (g_file_set_contents (page, i == 0 ? "<!doctype html>studio" : "<!doctype html>watch",
-                                          -1, NULL));
+      g_assert_true (g_file_set_contents (
+          page, i == 0 ? "<!doctype html>studio" : "<!doctype html>watch", -1, NULL));
     }
   f.ts = lc_test_server_start (overrides, FALSE);
   f.school = lc_test_seed_school (f.ts, "Школа № 6", "Центр");
@@ -626,8 +629,8 @@ test_recordings_api (void)
       = lc_test_seed_account (f.ts, "coordinator", "coordinator", f.school, PASSWORD, TRUE);
   other_school = lc_test_seed_school (f.ts, "Школа № 7", "Север");
   other_teacher = lc_test_seed_account (f.ts, "other", "teacher", other_school, PASSWORD, TRUE);
-  f.lesson = lc_test_seed_lesson (f.ts, f.school, f.teacher, now - 3600, "Право", 10, "public",
-                                  "ended");
+  f.lesson
+      = lc_test_seed_lesson (f.ts, f.school, f.teacher, now - 3600, "Право", 10, "public", "ended");
   unlisted = lc_test_seed_lesson (f.ts, f.school, f.teacher, now - 7200, "Право", 10, "unlisted",
                                   "ended");
   ready = seed_recording (f.ts, f.lesson, LC_RECORDING_READY, now - 3600, 10000);
@@ -685,11 +688,13 @@ test_recordings_api (void)
     g_autofree char *p_ready = g_strdup_printf ("/api/v1/recordings/%s", ready);
     g_autofree char *p_failed = g_strdup_printf ("/api/v1/recordings/%s", failed);
     g_autoptr (LcTestResponse) r = lc_test_request (f.ts, "GET", p_ready, NULL, NULL, NULL);
-    g_autoptr (LcTestResponse) anon_failed = lc_test_request (f.ts, "GET", p_failed, NULL, NULL, NULL);
+    g_autoptr (LcTestResponse) anon_failed
+        = lc_test_request (f.ts, "GET", p_failed, NULL, NULL, NULL);
     g_autoptr (LcTestResponse) staff_failed
         = lc_test_request (f.ts, "GET", p_failed, NULL, coordinator, NULL);
     g_autofree char *lesson_path = g_strdup_printf ("/api/v1/lessons/%s", f.lesson);
-    g_autoptr (LcTestResponse) lesson = lc_test_request (f.ts, "GET", lesson_path, NULL, NULL, NULL);
+    g_autoptr (LcTestResponse) lesson
+        = lc_test_request (f.ts, "GET", lesson_path, NULL, NULL, NULL);
     g_autoptr (LcTestResponse) lesson_staff
         = lc_test_request (f.ts, "GET", lesson_path, NULL, coordinator, NULL);
 

@@ -8,6 +8,7 @@
 #include <gst/gst.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "common/lc-crypto.h"
 #include "common/lc-password.h"
@@ -98,11 +99,20 @@ seed (Fixture *f)
 
 /* ---- the daemon ---- */
 
+/* In the child before exec: die with the test, so that a failed assertion
+ * leaves no server behind. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
 static void
 daemon_start (Fixture *f, const char *log_name)
 {
   const char *build = g_getenv ("LC_BUILD_ROOT");
-  g_autofree char *bin = g_build_filename (build != NULL ? build : ".", "server", "lessoncast", NULL);
+  g_autofree char *bin
+      = g_build_filename (build != NULL ? build : ".", "server", "lessoncast", NULL);
   g_autofree char *log_path = g_build_filename (f->data_dir, log_name, NULL);
   g_autoptr (GSubprocessLauncher) launcher
       = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
@@ -110,11 +120,12 @@ daemon_start (Fixture *f, const char *log_name)
   g_autoptr (GError) error = NULL;
 
   g_subprocess_launcher_set_stderr_file_path (launcher, log_path);
-  f->proc = g_subprocess_launcher_spawn (
-      launcher, &error, bin, "serve", "--data-dir", f->data_dir, "--set",
-      "server.listen=127.0.0.1:0", "--set", "auth.kdf_cost=10", "--set",
-      "webrtc.addresses=127.0.0.1", "--set", "whip.rate_limit=1000", "--set", "hls.enabled=false",
-      "--set", "log.level=debug", NULL);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  f->proc = g_subprocess_launcher_spawn (launcher, &error, bin, "serve", "--data-dir", f->data_dir,
+                                         "--set", "server.listen=127.0.0.1:0", "--set",
+                                         "auth.kdf_cost=10", "--set", "webrtc.addresses=127.0.0.1",
+                                         "--set", "whip.rate_limit=1000", "--set",
+                                         "hls.enabled=false", "--set", "log.level=debug", NULL);
   g_assert_no_error (error);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (f->proc));
   for (;;)
@@ -126,8 +137,8 @@ daemon_start (Fixture *f, const char *log_name)
       g_assert_nonnull (line); /* EOF before listening: start-up failed */
       if ((p = strstr (line, "listening on http://127.0.0.1:")) != NULL)
         {
-          f->http.port = (guint16)g_ascii_strtoull (p + strlen ("listening on http://127.0.0.1:"),
-                                                    NULL, 10);
+          f->http.port
+              = (guint16)g_ascii_strtoull (p + strlen ("listening on http://127.0.0.1:"), NULL, 10);
           break;
         }
     }
@@ -334,7 +345,8 @@ test_kill_mid_lesson (void)
   duration_ms = json_object_get_int_member (recording, "duration_ms");
   min_ms = (t_kill - t_live) / 1000 - TOLERANCE_MS;
   max_ms = (t_kill - t_post) / 1000 + 500;
-  g_test_message ("recording: %" G_GINT64_FORMAT " ms (expected %" G_GINT64_FORMAT " .. %" G_GINT64_FORMAT ")",
+  g_test_message ("recording: %" G_GINT64_FORMAT " ms (expected %" G_GINT64_FORMAT
+                  " .. %" G_GINT64_FORMAT ")",
                   duration_ms, min_ms, max_ms);
   g_assert_cmpint (duration_ms, >=, min_ms);
   g_assert_cmpint (duration_ms, <=, max_ms);

@@ -9,7 +9,8 @@
  * row whose file is missing becomes failed; a full disk (a tiny tmpfs in a
  * private mount namespace, or RLIMIT_FSIZE where mounting is not allowed)
  * fails the recording with a reason while another consumer of the channel
- * goes on; VP8 is refused with a reason; finalisation of a cut part file. */
+ * goes on; VP8 is refused with a reason; finalisation of a cut part file; a
+ * resolution change mid-lesson decodes at both sizes. */
 #define _GNU_SOURCE /* unshare (CLONE_NEWNS) */
 #include <errno.h>
 #include <sched.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include <glib/gstdio.h>
+#include <gst/app/gstappsink.h>
 #include <gst/pbutils/pbutils.h>
 
 #include "common/lc-crypto.h"
@@ -254,6 +256,8 @@ typedef struct
   GstClockTime video_last;
   GstClockTime video_max_gap; /* longest step between consecutive frames */
   GstClockTime video_gap_at;  /* where it starts */
+  int widths[4];              /* distinct decoded picture widths, in order */
+  guint n_widths;
   gboolean sinks_linked[2];
 } Decoded;
 
@@ -267,7 +271,14 @@ on_decoded_buffer (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   g_mutex_lock (&decoded->lock);
   if (video)
     {
+      g_autoptr (GstCaps) caps = gst_pad_get_current_caps (pad);
+      int width = 0;
+
       decoded->video_frames++;
+      if (caps != NULL && gst_structure_get_int (gst_caps_get_structure (caps, 0), "width", &width)
+          && (decoded->n_widths == 0 || decoded->widths[decoded->n_widths - 1] != width)
+          && decoded->n_widths < G_N_ELEMENTS (decoded->widths))
+        decoded->widths[decoded->n_widths++] = width;
       if (GST_BUFFER_PTS_IS_VALID (buffer))
         {
           GstClockTime pts = GST_BUFFER_PTS (buffer);
@@ -488,8 +499,7 @@ check_ready (Fixture *f, LcRecording *row, gint64 expected_ms, gint64 tolerance_
   /* Every frame decodes: about FPS per second of the recording. */
   g_assert_cmpfloat ((double)decoded.video_frames, >=, 0.9 * FPS * row->duration_ms / 1000.0);
   g_assert_cmpfloat ((double)decoded.video_frames, <=, 1.1 * FPS * row->duration_ms / 1000.0 + 2);
-  g_assert_cmpint (llabs ((gint64)(decoded.video_last / GST_MSECOND) - row->duration_ms), <=,
-                   500);
+  g_assert_cmpint (llabs ((gint64)(decoded.video_last / GST_MSECOND) - row->duration_ms), <=, 500);
   /* Audio over the whole recording. */
   g_assert_cmpint ((gint64)(decoded.audio_time / GST_MSECOND), >=, row->duration_ms * 9 / 10);
   check_discovered (final_path, row->duration_ms);
@@ -616,8 +626,9 @@ test_publisher_gap (Fixture *f, gconstpointer data)
     g_assert_cmpuint (decoded.video_max_gap, >=, 1400 * GST_MSECOND);
     g_assert_cmpuint (decoded.video_gap_at, >=, before_gap - GST_SECOND);
     g_assert_cmpuint (decoded.video_gap_at, <=, before_gap + 100 * GST_MSECOND);
-    g_assert_cmpfloat ((double)decoded.video_frames, >=,
-                       0.85 * FPS * (row->duration_ms / 1000.0 - (double)decoded.video_max_gap / GST_SECOND));
+    g_assert_cmpfloat (
+        (double)decoded.video_frames, >=,
+        0.85 * FPS * (row->duration_ms / 1000.0 - (double)decoded.video_max_gap / GST_SECOND));
     g_assert_cmpint (llabs ((gint64)(decoded.video_last / GST_MSECOND) - row->duration_ms), <=,
                      500);
     /* The audio track is continuous (silence over the gap). */
@@ -738,7 +749,8 @@ test_recovery (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
 
   /* The start of the recovery (synchronous): the count, then the missing file. */
-  g_test_expect_message ("lc-recorder", G_LOG_LEVEL_MESSAGE, "2 recording(s) were left unfinished*");
+  g_test_expect_message ("lc-recorder", G_LOG_LEVEL_MESSAGE,
+                         "2 recording(s) were left unfinished*");
   g_test_expect_message ("lc-recorder", G_LOG_LEVEL_WARNING, "*: the recording file is missing");
   lc_recorder_recover_async (f->store, f->recordings, NULL, on_recovered, &recovered);
   g_test_assert_expected_messages ();
@@ -816,8 +828,7 @@ test_counter_consumer_init (LcConsumerInterface *iface)
 }
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (TestCounter, test_counter, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (LC_TYPE_CONSUMER,
-                                                      test_counter_consumer_init))
+                               G_IMPLEMENT_INTERFACE (LC_TYPE_CONSUMER, test_counter_consumer_init))
 
 static void
 test_counter_class_init (TestCounterClass *klass)
@@ -1029,7 +1040,8 @@ test_vp8_refused (Fixture *f, gconstpointer data)
   g_assert_false (finished.ok);
   row = get_row (f->store, lc_recorder_get_recording_id (recorder));
   g_assert_cmpint (row->state, ==, LC_RECORDING_FAILED);
-  g_assert_cmpstr (row->failure_reason, ==, "recording needs H.264 video; this broadcast sends VP8");
+  g_assert_cmpstr (row->failure_reason, ==,
+                   "recording needs H.264 video; this broadcast sends VP8");
   lc_channel_finish (channel);
 }
 
@@ -1056,6 +1068,130 @@ test_nothing_recorded (Fixture *f, gconstpointer data)
   row = get_row (f->store, lc_recorder_get_recording_id (recorder));
   g_assert_cmpint (row->state, ==, LC_RECORDING_FAILED);
   g_assert_cmpstr (row->failure_reason, ==, "nothing was recorded");
+}
+
+/* ---- fed directly: a resolution change, audio before the first keyframe ---- */
+
+typedef struct
+{
+  LcMediaKind kind;
+  GstBuffer *buffer;
+} Encoded;
+
+static void
+encoded_clear (gpointer data)
+{
+  gst_buffer_unref (((Encoded *)data)->buffer);
+}
+
+/* Run an encoding pipeline ending in "appsink name=sink" to EOS; append its
+ * buffers (running time + offset) to out; return its caps. */
+static GstCaps *
+encode (const char *description, LcMediaKind kind, GstClockTime offset, GArray *out)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstElement) pipeline = gst_parse_launch (description, &error);
+  g_autoptr (GstElement) sink = NULL;
+  GstCaps *caps = NULL;
+  GstSample *sample;
+
+  g_assert_no_error (error);
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
+                   GST_STATE_CHANGE_FAILURE);
+  while ((sample = gst_app_sink_pull_sample (GST_APP_SINK (sink))) != NULL)
+    {
+      const GstSegment *segment = gst_sample_get_segment (sample);
+      Encoded encoded = { kind, gst_buffer_copy (gst_sample_get_buffer (sample)) };
+      GstClockTime pts
+          = gst_segment_to_running_time (segment, GST_FORMAT_TIME, GST_BUFFER_PTS (encoded.buffer));
+
+      GST_BUFFER_PTS (encoded.buffer) = GST_BUFFER_DTS (encoded.buffer) = pts + offset;
+      if (caps == NULL)
+        caps = gst_caps_ref (gst_sample_get_caps (sample));
+      g_array_append_val (out, encoded);
+      gst_sample_unref (sample);
+    }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  g_assert_nonnull (caps);
+  return caps;
+}
+
+static int
+compare_encoded (gconstpointer a, gconstpointer b)
+{
+  GstClockTime x = GST_BUFFER_PTS (((const Encoded *)a)->buffer);
+  GstClockTime y = GST_BUFFER_PTS (((const Encoded *)b)->buffer);
+
+  return x < y ? -1 : x > y;
+}
+
+#define VIDEO_ENCODE                                                                               \
+  "videotestsrc num-buffers=50 pattern=ball ! video/x-raw,width=%d,height=%d,framerate=25/1 ! "    \
+  "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=25 ! "                              \
+  "video/x-h264,profile=constrained-baseline ! h264parse config-interval=-1 ! "                    \
+  "video/x-h264,stream-format=byte-stream,alignment=au ! appsink name=sink sync=false"
+
+/* A publisher switching from 320x180 to 640x360 mid-lesson (as Chromium does
+ * while its bandwidth estimate ramps up): the same recording decodes at both
+ * sizes (avc3). Audio starts 0.5 s before the first keyframe: the keyframe is
+ * held from 0, so both tracks start together and stay in sync. */
+static void
+test_resolution_change (Fixture *f, gconstpointer data)
+{
+  g_autoptr (LcChannel) channel = lc_channel_new (f->lesson_id);
+  g_autoptr (LcRecorder) recorder = NULL;
+  g_autoptr (LcRecording) row = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) media = g_array_new (FALSE, FALSE, sizeof (Encoded));
+  g_autofree char *small = g_strdup_printf (VIDEO_ENCODE, 320, 180);
+  g_autofree char *large = g_strdup_printf (VIDEO_ENCODE, 640, 360);
+  g_autoptr (GstCaps) small_caps = NULL;
+  g_autoptr (GstCaps) large_caps = NULL;
+  g_autoptr (GstCaps) audio_caps = NULL;
+  g_autofree char *final_path = NULL;
+  Finished finished = { 0 };
+  Decoded decoded;
+
+  g_array_set_clear_func (media, encoded_clear);
+  small_caps = encode (small, LC_MEDIA_VIDEO, 500 * GST_MSECOND, media);
+  large_caps = encode (large, LC_MEDIA_VIDEO, 2500 * GST_MSECOND, media);
+  audio_caps = encode ("audiotestsrc num-buffers=225 samplesperbuffer=960 ! "
+                       "audio/x-raw,rate=48000,channels=2 ! opusenc ! appsink name=sink sync=false",
+                       LC_MEDIA_AUDIO, 0, media);
+  g_array_sort (media, compare_encoded);
+
+  recorder = lc_recorder_new (channel, f->store, f->recordings, f->lesson_id, &test_meta);
+  g_signal_connect (recorder, "finished", G_CALLBACK (on_finished), &finished);
+  g_assert_true (lc_recorder_start (recorder, &error));
+  g_assert_no_error (error);
+  lc_consumer_set_caps (LC_CONSUMER (recorder), LC_MEDIA_AUDIO, audio_caps);
+  lc_consumer_set_caps (LC_CONSUMER (recorder), LC_MEDIA_VIDEO, small_caps);
+  for (guint i = 0; i < media->len; i++)
+    {
+      Encoded *e = &g_array_index (media, Encoded, i);
+
+      if (e->kind == LC_MEDIA_VIDEO && GST_BUFFER_PTS (e->buffer) == 2500 * GST_MSECOND)
+        lc_consumer_set_caps (LC_CONSUMER (recorder), LC_MEDIA_VIDEO, large_caps);
+      g_assert_true (lc_consumer_push (LC_CONSUMER (recorder), e->kind, e->buffer));
+    }
+  lc_channel_finish (channel);
+  run_until (finished_done, &finished, 60000);
+  g_assert_true (finished.ok);
+
+  row = get_row (f->store, lc_recorder_get_recording_id (recorder));
+  g_assert_cmpint (row->state, ==, LC_RECORDING_READY);
+  /* 4.5 s: from the first audio; the first keyframe is held from 0 to 0.5 s. */
+  g_assert_cmpint (llabs (row->duration_ms - 4500), <=, 100);
+  final_path = g_build_filename (f->recordings, row->path, NULL);
+  decode_file (final_path, &decoded);
+  g_assert_cmpuint (decoded.video_frames, ==, 100 + 1);
+  g_assert_cmpuint (decoded.video_max_gap, ==, 500 * GST_MSECOND); /* the held picture */
+  g_assert_cmpuint (decoded.video_gap_at, ==, 0);
+  g_assert_cmpuint (decoded.n_widths, ==, 2);
+  g_assert_cmpint (decoded.widths[0], ==, 320);
+  g_assert_cmpint (decoded.widths[1], ==, 640);
+  g_assert_cmpint (llabs ((gint64)(decoded.audio_time / GST_MSECOND) - 4500), <=, 60);
 }
 
 /* lc_recorder_finalize_file on part files cut at arbitrary points (a crash
@@ -1093,8 +1229,8 @@ test_finalize_cut (Fixture *f, gconstpointer data)
       Decoded decoded;
 
       g_assert_true (g_file_set_contents (cut, contents, (gssize)(len * cuts[i]), NULL));
-      g_assert_true (lc_recorder_finalize_file (cut, out, &test_meta, NULL, NULL, &duration,
-                                                &size, &video, &audio, &sha, &error));
+      g_assert_true (lc_recorder_finalize_file (cut, out, &test_meta, NULL, NULL, &duration, &size,
+                                                &video, &audio, &sha, &error));
       g_assert_no_error (error);
       g_test_message ("cut at %.0f %%: %" G_GINT64_FORMAT " ms", cuts[i] * 100,
                       duration / (gint64)GST_MSECOND);
@@ -1104,9 +1240,75 @@ test_finalize_cut (Fixture *f, gconstpointer data)
       g_assert_cmpstr (video, ==, "h264");
       g_assert_cmpint (strlen (sha), ==, 64);
       decode_file (out, &decoded);
-      g_assert_cmpfloat ((double)decoded.video_frames, >=, 0.9 * FPS * duration / GST_SECOND);
+      /* The tracks of a cut file end up to a fragment (1 s) apart; every
+       * picture up to the video's end decodes. */
+      g_assert_cmpint ((gint64)decoded.video_last, >=, duration - 1100 * GST_MSECOND);
+      g_assert_cmpfloat ((double)decoded.video_frames, >=,
+                         0.9 * FPS * decoded.video_last / GST_SECOND);
+
+      /* The same part file gives the same final file. */
+      {
+        g_autofree char *again = g_build_filename (f->dir, "again.mp4", NULL);
+        g_autofree char *sha_again = NULL;
+        g_autofree char *v2 = NULL, *a2 = NULL;
+        gint64 d2 = 0, s2 = 0;
+
+        g_assert_true (lc_recorder_finalize_file (cut, again, &test_meta, NULL, NULL, &d2, &s2, &v2,
+                                                  &a2, &sha_again, &error));
+        g_assert_no_error (error);
+        g_assert_cmpstr (sha_again, ==, sha);
+        g_assert_cmpint (s2, ==, size);
+        g_assert_cmpint (g_remove (again), ==, 0);
+      }
+
+      /* A file the box-level rewrite does not take (not fragmented: the
+       * final file itself) goes through the GStreamer remux instead. */
+      if (i == 0)
+        {
+          g_autofree char *remuxed = g_build_filename (f->dir, "remuxed.mp4", NULL);
+          g_autofree char *v3 = NULL, *a3 = NULL, *sha3 = NULL;
+          gint64 d3 = 0, s3 = 0;
+          Decoded redecoded;
+
+          g_assert_true (lc_recorder_finalize_file (out, remuxed, &test_meta, NULL, NULL, &d3, &s3,
+                                                    &v3, &a3, &sha3, &error));
+          g_assert_no_error (error);
+          g_assert_cmpint (llabs (d3 - duration), <=, 50 * GST_MSECOND);
+          g_assert_cmpstr (v3, ==, "h264");
+          g_assert_cmpstr (a3, ==, "opus");
+          decode_file (remuxed, &redecoded);
+          g_assert_cmpuint (redecoded.video_frames, ==, decoded.video_frames);
+          check_discovered (remuxed, d3 / (gint64)GST_MSECOND);
+          g_assert_cmpint (g_remove (remuxed), ==, 0);
+        }
       g_assert_cmpint (g_remove (out), ==, 0);
       g_assert_cmpint (g_remove (cut), ==, 0);
+    }
+
+  /* Damaged headers (a box size, a count or an offset overwritten in the
+   * moov or the first fragments): a clean result either way, never a crash
+   * or a read out of bounds (ASan watches). */
+  for (guint i = 0; i < 24; i++)
+    {
+      g_autofree char *bad = g_build_filename (f->dir, "bad.part.mp4", NULL);
+      g_autofree char *out = g_build_filename (f->dir, "bad.mp4", NULL);
+      g_autofree char *copy = g_memdup2 (contents, len);
+      gsize at = (gsize)g_test_rand_int_range (0, (gint32)MIN (len - 4, 4096));
+      guint32 value = (guint32)g_test_rand_int ();
+      gint64 duration = 0, size = 0;
+      g_autofree char *video = NULL, *audio = NULL, *sha = NULL;
+      gboolean ok;
+
+      memcpy (copy + at, &value, 4);
+      g_assert_true (g_file_set_contents (bad, copy, (gssize)len, NULL));
+      ok = lc_recorder_finalize_file (bad, out, &test_meta, NULL, NULL, &duration, &size, &video,
+                                      &audio, &sha, &error);
+      g_test_message ("damaged at %" G_GSIZE_FORMAT ": %s", at,
+                      ok ? "finalised" : error->message);
+      g_assert_true (ok == (error == NULL));
+      g_clear_error (&error);
+      g_remove (out);
+      g_assert_cmpint (g_remove (bad), ==, 0);
     }
 
   /* Not a recording; a missing file. */
@@ -1116,16 +1318,16 @@ test_finalize_cut (Fixture *f, gconstpointer data)
     g_autofree char *gone = g_build_filename (f->dir, "gone.part.mp4", NULL);
 
     g_assert_true (g_file_set_contents (junk, "not an mp4 file at all", -1, NULL));
-    g_assert_false (lc_recorder_finalize_file (junk, out, &test_meta, NULL, NULL, NULL, NULL,
-                                               NULL, NULL, NULL, &error));
+    g_assert_false (lc_recorder_finalize_file (junk, out, &test_meta, NULL, NULL, NULL, NULL, NULL,
+                                               NULL, NULL, &error));
     g_assert_nonnull (error);
     g_test_message ("junk: %s", error->message);
     g_clear_error (&error);
     g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
     g_assert_cmpint (g_remove (junk), ==, 0);
 
-    g_assert_false (lc_recorder_finalize_file (gone, out, &test_meta, NULL, NULL, NULL, NULL,
-                                               NULL, NULL, NULL, &error));
+    g_assert_false (lc_recorder_finalize_file (gone, out, &test_meta, NULL, NULL, NULL, NULL, NULL,
+                                               NULL, NULL, &error));
     g_assert_error (error, LC_ERROR, LC_ERROR_NOT_FOUND);
     g_assert_cmpstr (error->message, ==, "the recording file is missing");
   }
@@ -1151,6 +1353,7 @@ main (int argc, char *argv[])
   ADD ("/recorder/recording/vp8-refused", test_vp8_refused);
   ADD ("/recorder/recording/nothing-recorded", test_nothing_recorded);
   ADD ("/recorder/recording/finalize-cut", test_finalize_cut);
+  ADD ("/recorder/recording/resolution-change", test_resolution_change);
 #undef ADD
 
   return g_test_run ();

@@ -20,7 +20,7 @@
 #define PASSWORD "correct horse battery"
 
 #define FINGERPRINT                                                                                \
-  "sha-256 4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF:3E:5D:49:6B:19:E5:7C:AB:3D:8F:1A:2B:3C:4D:5E:6F:" \
+  "sha-256 4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF:3E:5D:49:6B:19:E5:7C:AB:3D:8F:1A:2B:3C:4D:5E:6F:"   \
   "70:81:92:A3"
 /* A viewer's offer (recvonly H.264 + Opus), answered but never connected. */
 #define VIEWER_OFFER                                                                               \
@@ -62,9 +62,9 @@ typedef struct
 static void
 fixture_start (Fixture *f, gboolean hls)
 {
-  const char *overrides[] = { "webrtc.addresses=127.0.0.1", "whip.rate_limit=1000",
-                              "recording.enabled=false",
-                              hls ? "hls.enabled=true" : "hls.enabled=false", NULL };
+  const char *overrides[]
+      = { "webrtc.addresses=127.0.0.1", "whip.rate_limit=1000", "recording.enabled=false",
+          hls ? "hls.enabled=true" : "hls.enabled=false", NULL };
 
   f->ts = lc_test_server_start (overrides, FALSE);
   f->school = lc_test_seed_school (f->ts, "Школа № 2", "Центр");
@@ -145,8 +145,8 @@ static gboolean
 live_matches (gpointer data)
 {
   LiveWait *w = data;
-  g_autoptr (JsonNode) state = lc_live_dup_status_json (lc_app_get_live (w->f->ts->app),
-                                                        w->lesson_id);
+  g_autoptr (JsonNode) state
+      = lc_live_dup_status_json (lc_app_get_live (w->f->ts->app), w->lesson_id);
   JsonObject *viewers;
 
   if (state == NULL)
@@ -191,10 +191,10 @@ test_not_live (void)
   gint64 starts = lc_time_now () + 3600;
 
   fixture_start (&f, FALSE);
-  lesson = lc_test_seed_lesson (f.ts, f.school, f.teacher, starts, "Химия", 8, "public",
-                                "scheduled");
-  cancelled = lc_test_seed_lesson (f.ts, f.school, f.teacher, starts, "Химия", 8, "public",
-                                   "cancelled");
+  lesson
+      = lc_test_seed_lesson (f.ts, f.school, f.teacher, starts, "Химия", 8, "public", "scheduled");
+  cancelled
+      = lc_test_seed_lesson (f.ts, f.school, f.teacher, starts, "Химия", 8, "public", "cancelled");
   ended = lc_test_seed_lesson (f.ts, f.school, f.teacher, starts, "Химия", 8, "unlisted", "ended");
   path = g_strdup_printf ("/whep/%s", lesson);
   starts_at = lc_time_format_rfc3339 (starts);
@@ -271,8 +271,9 @@ test_play (void)
     JsonArray *items = lc_test_items (list);
 
     for (guint i = 0; i < json_array_get_length (items); i++)
-      g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (items, i), "id"),
-                       !=, lesson);
+      g_assert_cmpstr (
+          json_object_get_string_member (json_array_get_object_element (items, i), "id"), !=,
+          lesson);
   }
 
   t0 = g_get_monotonic_time ();
@@ -290,9 +291,9 @@ test_play (void)
 
   /* PATCH trickle on a viewer session. */
   {
-    g_autoptr (LcTestResponse) r = lc_test_request (
-        f.ts, "PATCH", session_path (&f, v2), "a=end-of-candidates\r\n", NULL,
-        "Content-Type", "application/trickle-ice-sdpfrag", NULL);
+    g_autoptr (LcTestResponse) r
+        = lc_test_request (f.ts, "PATCH", session_path (&f, v2), "a=end-of-candidates\r\n", NULL,
+                           "Content-Type", "application/trickle-ice-sdpfrag", NULL);
 
     g_assert_cmpuint (r->status, ==, 204);
   }

@@ -23,7 +23,7 @@
 /* A WHIP offer as a browser sends it (H.264 packetization-mode 1 + Opus),
  * with a made-up fingerprint and no candidates: enough to be answered. */
 #define FINGERPRINT                                                                                \
-  "sha-256 4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF:3E:5D:49:6B:19:E5:7C:AB:3D:8F:1A:2B:3C:4D:5E:6F:" \
+  "sha-256 4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF:3E:5D:49:6B:19:E5:7C:AB:3D:8F:1A:2B:3C:4D:5E:6F:"   \
   "70:81:92:A3"
 #define OFFER_HEAD                                                                                 \
   "v=0\r\n"                                                                                        \
@@ -42,14 +42,15 @@
   "a=sendonly\r\n"                                                                                 \
   "a=rtcp-mux\r\n"
 #define GOOD_OFFER                                                                                 \
-  OFFER_HEAD "a=group:BUNDLE 0 1\r\n" OFFER_MEDIA ("video", "102", "0")                            \
-      "a=rtpmap:102 H264/90000\r\n"                                                                \
-      "a=rtcp-fb:102 nack pli\r\n"                                                                 \
-      "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n"      \
-      "a=ssrc:1111 cname:test\r\n" OFFER_MEDIA ("audio", "111", "1")                               \
-      "a=rtpmap:111 opus/48000/2\r\n"                                                              \
-      "a=fmtp:111 minptime=10;useinbandfec=1\r\n"                                                  \
-      "a=ssrc:2222 cname:test\r\n"
+  OFFER_HEAD "a=group:BUNDLE 0 1\r\n" OFFER_MEDIA (                                                \
+      "video", "102",                                                                              \
+      "0") "a=rtpmap:102 H264/90000\r\n"                                                           \
+           "a=rtcp-fb:102 nack pli\r\n"                                                            \
+           "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n" \
+           "a=ssrc:1111 cname:test\r\n" OFFER_MEDIA (                                              \
+               "audio", "111", "1") "a=rtpmap:111 opus/48000/2\r\n"                                \
+                                    "a=fmtp:111 minptime=10;useinbandfec=1\r\n"                    \
+                                    "a=ssrc:2222 cname:test\r\n"
 
 typedef struct
 {
@@ -63,8 +64,8 @@ static LcTestServer *
 start_server (const char *const *extra)
 {
   g_autoptr (GPtrArray) overrides = g_ptr_array_new ();
-  const char *base[] = { "webrtc.addresses=127.0.0.1", "whip.rate_limit=1000",
-                         "hls.enabled=false", "recording.enabled=false", NULL };
+  const char *base[] = { "webrtc.addresses=127.0.0.1", "whip.rate_limit=1000", "hls.enabled=false",
+                         "recording.enabled=false", NULL };
 
   for (guint i = 0; base[i] != NULL; i++)
     g_ptr_array_add (overrides, (gpointer)base[i]);
@@ -210,7 +211,8 @@ test_errors (void)
   {
     g_autoptr (LcTestResponse) r
         = post_offer (&f, "/whip/AAAAAAAAAAAAAAAAAAAAAA", auth, "application/sdp", GOOD_OFFER);
-    g_autoptr (LcTestResponse) r2 = post_offer (&f, "/whip/nope", auth, "application/sdp", GOOD_OFFER);
+    g_autoptr (LcTestResponse) r2
+        = post_offer (&f, "/whip/nope", auth, "application/sdp", GOOD_OFFER);
 
     lc_test_assert_problem (r, 404, "not-found", NULL);
     lc_test_assert_problem (r2, 404, "not-found", NULL);
@@ -222,8 +224,8 @@ test_errors (void)
         = post_offer (&f, path, "Bearer lpk_wrong", "application/sdp", GOOD_OFFER);
     g_autoptr (LcTestResponse) basic
         = post_offer (&f, path, "Basic dXNlcjpwYXNz", "application/sdp", GOOD_OFFER);
-    g_autoptr (LcTestResponse) other = post_offer (&f, path, cancelled_auth, "application/sdp",
-                                                   GOOD_OFFER);
+    g_autoptr (LcTestResponse) other
+        = post_offer (&f, path, cancelled_auth, "application/sdp", GOOD_OFFER);
 
     lc_test_assert_problem (none, 401, "unauthorized", NULL);
     g_assert_true (g_str_has_prefix (header (none, "WWW-Authenticate"), "Bearer"));
@@ -273,7 +275,8 @@ test_errors (void)
     g_autoptr (LcTestResponse) pre = lc_test_request (f.ts, "OPTIONS", path, NULL, NULL, "Origin",
                                                       "https://studio.example.org", NULL);
     g_autoptr (LcTestResponse) pre2 = lc_test_request (f.ts, "OPTIONS", session, NULL, NULL, NULL);
-    g_autoptr (LcTestResponse) patch = patch_fragment (&f, session, NULL, "a=end-of-candidates\r\n");
+    g_autoptr (LcTestResponse) patch
+        = patch_fragment (&f, session, NULL, "a=end-of-candidates\r\n");
     g_autoptr (LcTestResponse) del = lc_test_request (f.ts, "DELETE", session, NULL, NULL, NULL);
 
     g_assert_cmpuint (pre->status, ==, 204);
@@ -414,10 +417,12 @@ test_session_resource (void)
 
   /* Trickle. */
   {
-    g_autoptr (LcTestResponse) type = lc_test_request (f.ts, "PATCH", location, "a=end-of-candidates",
-                                                       NULL, "Content-Type", "application/sdp", NULL);
+    g_autoptr (LcTestResponse) type
+        = lc_test_request (f.ts, "PATCH", location, "a=end-of-candidates", NULL, "Content-Type",
+                           "application/sdp", NULL);
     g_autoptr (LcTestResponse) plain = patch_fragment (&f, location, NULL, candidate);
-    g_autoptr (LcTestResponse) matched = patch_fragment (&f, location, etag, "a=end-of-candidates\r\n");
+    g_autoptr (LcTestResponse) matched
+        = patch_fragment (&f, location, etag, "a=end-of-candidates\r\n");
     g_autoptr (LcTestResponse) stale
         = patch_fragment (&f, location, "\"stale\"", "a=end-of-candidates\r\n");
     g_autoptr (LcTestResponse) garbage = patch_fragment (&f, location, NULL, "a=candidate:x\r\n");
@@ -441,7 +446,8 @@ test_session_resource (void)
     lc_test_assert_problem (missing, 412, "precondition-failed", NULL);
     lc_test_assert_problem (stale, 412, "precondition-failed", NULL);
     if (ok->status != 200)
-      g_test_message ("restart: %u %s", ok->status, (const char *)g_bytes_get_data (ok->body, NULL));
+      g_test_message ("restart: %u %s", ok->status,
+                      (const char *)g_bytes_get_data (ok->body, NULL));
     g_assert_cmpuint (ok->status, ==, 200);
     g_assert_cmpstr (soup_message_headers_get_content_type (ok->headers, NULL), ==,
                      "application/trickle-ice-sdpfrag");
@@ -454,7 +460,9 @@ test_session_resource (void)
     /* The old ETag is stale now; the new one works; the new ufrag is trickle. */
     old = patch_fragment (&f, location, etag, restart2);
     lc_test_assert_problem (old, 412, "precondition-failed", NULL);
-    trickle = patch_fragment (&f, location, etag2, "a=ice-ufrag:efgh\r\na=ice-pwd:zyxwvutsrqponmlkjihgfedc\r\na=end-of-candidates\r\n");
+    trickle = patch_fragment (
+        &f, location, etag2,
+        "a=ice-ufrag:efgh\r\na=ice-pwd:zyxwvutsrqponmlkjihgfedc\r\na=end-of-candidates\r\n");
     g_assert_cmpuint (trickle->status, ==, 204);
     again = patch_fragment (&f, location, etag2, restart2);
     g_assert_cmpuint (again->status, ==, 200);
@@ -465,7 +473,8 @@ test_session_resource (void)
   {
     g_autoptr (LcTestResponse) del = lc_test_request (f.ts, "DELETE", location, NULL, NULL, NULL);
     g_autoptr (LcTestResponse) del2 = lc_test_request (f.ts, "DELETE", location, NULL, NULL, NULL);
-    g_autoptr (LcTestResponse) patch = patch_fragment (&f, location, NULL, "a=end-of-candidates\r\n");
+    g_autoptr (LcTestResponse) patch
+        = patch_fragment (&f, location, NULL, "a=end-of-candidates\r\n");
     g_autofree char *api = g_strdup_printf ("/api/v1/lessons/%s", lesson);
     g_autoptr (LcTestResponse) l = lc_test_request (f.ts, "GET", api, NULL, NULL, NULL);
     g_autoptr (LcTestResponse) again = post_offer (&f, path, auth, "application/sdp", GOOD_OFFER);
@@ -495,12 +504,14 @@ static const char *const bad_offers[] = {
   "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 999\r\n",
   "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n",
   OFFER_HEAD OFFER_MEDIA ("audio", "0", "0") "a=rtpmap:0 PCMU/8000\r\n",
-  OFFER_HEAD OFFER_MEDIA ("video", "96", "0") "a=rtpmap:96 H264/90000\r\n"
-                                              "a=fmtp:96 packetization-mode=0;profile-level-id=42e01f\r\n",
+  OFFER_HEAD OFFER_MEDIA ("video", "96",
+                          "0") "a=rtpmap:96 H264/90000\r\n"
+                               "a=fmtp:96 packetization-mode=0;profile-level-id=42e01f\r\n",
   OFFER_HEAD "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=sendonly\r\n"
              "a=fingerprint:" FINGERPRINT "\r\na=rtpmap:111 opus/48000/2\r\n",
-  OFFER_HEAD "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=sendonly\r\n"
-             "a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=rtpmap:111 opus/48000/2\r\n",
+  OFFER_HEAD
+  "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=sendonly\r\n"
+  "a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=rtpmap:111 opus/48000/2\r\n",
   OFFER_HEAD "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=recvonly\r\n"
              "a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
              "a=fingerprint:" FINGERPRINT "\r\na=rtpmap:111 opus/48000/2\r\n",
@@ -586,12 +597,12 @@ test_publish (void)
   }
   for (guint i = 0; i < G_N_ELEMENTS (bad_offers); i++)
     {
-      const char *offer = bad_offers[i] != NULL ? bad_offers[i]
+      const char *offer = bad_offers[i] != NULL                ? bad_offers[i]
                           : i == G_N_ELEMENTS (bad_offers) - 2 ? huge
                                                                : many;
-      g_autoptr (LcTestResponse) r = post_offer (&f, i % 2 == 0 ? path : other_path,
-                                                 i % 2 == 0 ? auth : other_auth, "application/sdp",
-                                                 offer);
+      g_autoptr (LcTestResponse) r
+          = post_offer (&f, i % 2 == 0 ? path : other_path, i % 2 == 0 ? auth : other_auth,
+                        "application/sdp", offer);
 
       g_test_message ("bad offer %u: %u", i, r->status);
       g_assert_cmpuint (r->status, >=, 400);
@@ -616,7 +627,8 @@ test_publish (void)
     LcAuditFilter filter = { 0 };
 
     g_assert_cmpstr (lc_test_json_string (r, "status"), ==, "ended");
-    g_assert_true (json_node_is_null (json_object_get_member (json_node_get_object (r->json), "live")));
+    g_assert_true (
+        json_node_is_null (json_object_get_member (json_node_get_object (r->json), "live")));
     lc_test_assert_problem (again, 403, "forbidden", NULL);
 
     filter.object_id = lesson;
@@ -645,8 +657,8 @@ test_config (void)
   };
   const char *good[][3] = {
     { "webrtc.port_min=40000", "webrtc.port_max=40999", NULL },
-    { "webrtc.turn_servers=turn:turn.example.org:3478?transport=udp",
-      "webrtc.turn_secret=s3cret", NULL },
+    { "webrtc.turn_servers=turn:turn.example.org:3478?transport=udp", "webrtc.turn_secret=s3cret",
+      NULL },
     { "webrtc.addresses=127.0.0.1, ::1", "webrtc.public_address=203.0.113.5", NULL },
   };
 
