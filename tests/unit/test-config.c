@@ -170,7 +170,8 @@ test_defaults (void)
         g_assert_cmpint (lc_config_get_int (config, k->name), ==,
                          g_ascii_strtoll (k->default_value, NULL, 10));
       else if (k->type == LC_CONFIG_BOOL)
-        g_assert_true (lc_config_get_bool (config, k->name));
+        g_assert_cmpint (lc_config_get_bool (config, k->name), ==,
+                         g_str_equal (k->default_value, "true"));
       else
         g_assert_cmpstr (lc_config_get_string (config, k->name), ==, k->default_value);
     }
