@@ -211,8 +211,13 @@ lc_test_request (LcTestServer *ts, const char *method, const char *path, const c
     {
       gsize size = 0;
       const char *data = g_bytes_get_data (state.body, &size);
+      /* Byte-exact (g_strndup would stop at the first NUL of a binary body). */
+      char *copy = g_malloc (size + 1);
 
-      resp->body = g_bytes_new_take (g_strndup (data, size), size);
+      if (size > 0)
+        memcpy (copy, data, size);
+      copy[size] = '\0';
+      resp->body = g_bytes_new_take (copy, size);
       g_bytes_unref (state.body);
     }
   else
