@@ -146,6 +146,41 @@ static const LcConfigKey config_keys[] = {
   KEY_INT ("recording", "fragment_duration", "1000", 200, 10000,
            "Milliseconds per fragment of the live recording: at most this much is lost on a "
            "crash."),
+  KEY_STRING ("city", "timezone", "Europe/Moscow",
+              "IANA time zone of the city: pages and calendars display times in it (the API and "
+              "iCalendar files carry UTC)."),
+  KEY_INT ("conferences", "max_concurrent", "50", 1, 100000,
+           "Most conferences that may overlap in time server-wide; a booking that would exceed "
+           "it is refused with 409 naming the busiest interval."),
+  KEY_INT ("conferences", "max_duration", "240", 15, 1440,
+           "Longest allowed conference, in minutes."),
+  KEY_INT ("conferences", "buffer", "0", 0, 240,
+           "Minutes that must lie between two conferences of the same school."),
+  KEY_INT ("conferences", "max_participants_per_school", "30", 1, 1000,
+           "Largest per-school participant limit a booking may set."),
+  KEY_INT ("conferences", "room_opens_before", "15", 0, 1440,
+           "Minutes before the start at which the conference room opens; before that the room "
+           "page shows a lobby with a countdown."),
+  KEY_INT ("conferences", "close_warning", "5", 0, 60,
+           "Minutes before the end at which participants are warned that the room closes."),
+  KEY_INT ("conferences", "mesh_max_participants", "6", 2, 50,
+           "Most participants in one room while media flows as a full mesh between browsers; "
+           "further joins are refused with a clear message."),
+  KEY_PATH ("conferences", "join_secret_file", "",
+            "File holding the secret that signs join links (32 random bytes, created with mode "
+            "0600 on first start). Empty means join-secret in the data directory. Replacing it "
+            "invalidates every join link."),
+  KEY_INT ("conferences", "ws_max_message_bytes", "65536", 1024, 1048576,
+           "Largest signaling message accepted on the conference WebSocket, in bytes."),
+  KEY_INT ("conferences", "ws_messages_per_second", "20", 1, 10000,
+           "Signaling messages per second a participant may send on average (bursts of five "
+           "times this are allowed); floods get an error and then the socket is closed."),
+  KEY_INT ("conferences", "heartbeat_interval", "10", 1, 60,
+           "Seconds between heartbeats on the conference WebSocket; a participant silent for "
+           "three intervals is considered gone."),
+  KEY_INT ("conferences", "reconnect_grace", "30", 0, 600,
+           "Seconds a participant whose connection dropped stays in the room (shown as "
+           "reconnecting) before the others see them leave."),
   KEY_INT ("whip", "rate_limit", "20", 1, 10000,
            "WHIP/WHEP session requests allowed per client address per minute; more get 429."),
 };

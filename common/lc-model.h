@@ -84,6 +84,7 @@ typedef struct
   gboolean recording;
   LcLessonStatus status;
   char *publish_key; /* secret: shown only to its teacher/coordinator */
+  int sequence;      /* iCalendar SEQUENCE (schema v4): the store bumps it on every update */
   gint64 created_at, updated_at;
 } LcLesson;
 
@@ -146,6 +147,94 @@ typedef struct
   gint64 created_at, updated_at;
 } LcRecording;
 
+/* ---- conferences (schema v4) ---- */
+
+typedef enum
+{
+  LC_CONFERENCE_SCHEDULED, /* booked; the room opens conferences.room_opens_before ahead */
+  LC_CONFERENCE_ENDED,     /* the host ended it for everyone (or the end time passed) */
+  LC_CONFERENCE_CANCELLED, /* cancelled by the host school */
+} LcConferenceStatus;
+
+typedef enum
+{
+  LC_INVITE_PENDING,
+  LC_INVITE_ACCEPTED,
+  LC_INVITE_DECLINED,
+} LcInviteStatus;
+
+/* A participant's role in a conference room, decided by the join token or the
+ * account (never by arrival order). */
+typedef enum
+{
+  LC_CONFERENCE_ROLE_HOST,
+  LC_CONFERENCE_ROLE_PARTICIPANT,
+  LC_CONFERENCE_ROLE_OBSERVER,
+} LcConferenceRole;
+
+const char *lc_conference_status_to_string (LcConferenceStatus status);
+gboolean lc_conference_status_from_string (const char *text, LcConferenceStatus *status);
+const char *lc_invite_status_to_string (LcInviteStatus status);
+gboolean lc_invite_status_from_string (const char *text, LcInviteStatus *status);
+const char *lc_conference_role_to_string (LcConferenceRole role);
+gboolean lc_conference_role_from_string (const char *text, LcConferenceRole *role);
+extern const char *const lc_conference_status_names[];
+extern const char *const lc_invite_status_names[];
+extern const char *const lc_conference_role_names[];
+
+typedef struct
+{
+  char *school_id;
+  LcInviteStatus status;
+  gint64 responded_at; /* 0 = not yet */
+  char *responded_by;  /* account id; nullable */
+} LcConferenceInvite;
+
+typedef struct
+{
+  char *id;
+  char *title;
+  char *description; /* may be "" */
+  char *agenda;      /* may be "" (free text, newlines allowed) */
+  char *host_school_id;
+  char *created_by;  /* account id; nullable if that account was removed */
+  gint64 starts_at, ends_at;
+  int max_participants_per_school; /* 1..conferences.max_participants_per_school */
+  gboolean waiting_room;           /* participants wait until the host admits them */
+  LcConferenceStatus status;
+  int sequence;        /* iCalendar SEQUENCE: bumped on every change a calendar shows */
+  GPtrArray *invites;  /* LcConferenceInvite* (owned), invited schools, in invitation order */
+  gint64 created_at, updated_at;
+} LcConference;
+
+typedef struct
+{
+  char *id;
+  char *conference_id;
+  char *participant_id; /* stable identity in the room (reconnects keep it) */
+  char *display_name;
+  char *school_id;      /* nullable (an operator joining) */
+  char *account_id;     /* nullable (joined with a link) */
+  LcConferenceRole role;
+  gint64 joined_at;
+  gint64 left_at;       /* 0 = still in the room */
+} LcAttendance;
+
+LcConferenceInvite *lc_conference_invite_new (const char *school_id, LcInviteStatus status);
+LcConferenceInvite *lc_conference_invite_copy (const LcConferenceInvite *invite);
+void lc_conference_invite_free (LcConferenceInvite *invite);
+LcConference *lc_conference_new (void); /* invites: empty array with its free func */
+LcConference *lc_conference_copy (const LcConference *conference);
+void lc_conference_free (LcConference *conference);
+/* The invite of school_id, or NULL. (transfer none) */
+LcConferenceInvite *lc_conference_find_invite (const LcConference *conference,
+                                               const char *school_id);
+/* TRUE when school_id is the host or an invited school that accepted. */
+gboolean lc_conference_school_takes_part (const LcConference *conference, const char *school_id);
+LcAttendance *lc_attendance_new (void);
+LcAttendance *lc_attendance_copy (const LcAttendance *attendance);
+void lc_attendance_free (LcAttendance *attendance);
+
 LcSchool *lc_school_new (void);
 LcSchool *lc_school_copy (const LcSchool *school);
 void lc_school_free (LcSchool *school);
@@ -172,5 +261,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (LcSession, lc_session_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LcApiToken, lc_api_token_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LcAuditEvent, lc_audit_event_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LcRecording, lc_recording_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LcConferenceInvite, lc_conference_invite_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LcConference, lc_conference_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LcAttendance, lc_attendance_free)
 
 G_END_DECLS

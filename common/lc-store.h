@@ -83,6 +83,18 @@ typedef struct
   guint limit;
 } LcRecordingFilter;
 
+typedef struct
+{
+  const char *school_id;   /* nullable: conferences this school hosts or is invited to */
+  int status;              /* LcConferenceStatus, or -1 for any */
+  gint64 overlaps_from;    /* conferences with ends_at > overlaps_from; 0 = unbounded */
+  gint64 overlaps_before;  /* conferences with starts_at < overlaps_before; 0 = unbounded */
+  gboolean after_set;      /* cursor: order is (starts_at, id) */
+  gint64 after_starts_at;
+  const char *after_id;
+  guint limit;
+} LcConferenceFilter;
+
 typedef gboolean (*LcStoreTxnFunc) (LcStore *store, gpointer user_data, GError **error);
 
 struct _LcStoreInterface
@@ -145,6 +157,27 @@ struct _LcStoreInterface
   gboolean (*set_lesson_status) (LcStore *store, const char *lesson_id, LcLessonStatus status,
                                  GError **error);
 
+  /* conferences (schema v4). insert/update write the conference row and its
+   * invites together (update replaces the invite list); update bumps nothing
+   * itself: the caller sets sequence. Unknown host/invited school → INVALID
+   * with field "host_school_id" / "invited_school_ids". */
+  gboolean (*insert_conference) (LcStore *store, const LcConference *conference, GError **error);
+  gboolean (*update_conference) (LcStore *store, const LcConference *conference, GError **error);
+  LcConference *(*get_conference) (LcStore *store, const char *id, GError **error);
+  GPtrArray *(*list_conferences) (LcStore *store, const LcConferenceFilter *filter, GError **error);
+  /* NOT_FOUND unless school_id is invited to the conference. */
+  gboolean (*set_invite_status) (LcStore *store, const char *conference_id, const char *school_id,
+                                 LcInviteStatus status, const char *account_id, gint64 at,
+                                 GError **error);
+
+  /* attendance (schema v4): one row per stay in a room */
+  gboolean (*insert_attendance) (LcStore *store, const LcAttendance *attendance, GError **error);
+  gboolean (*set_attendance_left) (LcStore *store, const char *id, gint64 left_at, GError **error);
+  /* Ordered by (joined_at, id). */
+  GPtrArray *(*list_attendance) (LcStore *store, const char *conference_id, GError **error);
+  /* Rows still open (left_at 0) of any conference: closed at start-up after a crash. */
+  gint64 (*close_open_attendance) (LcStore *store, gint64 left_at, GError **error);
+
   /* audit (append-only) */
   gboolean (*insert_audit_event) (LcStore *store, const LcAuditEvent *event, GError **error);
   /* Newest first; each event's sequence number is returned in seqs (nullable) for paging. */
@@ -200,6 +233,20 @@ GPtrArray *lc_store_list_recordings (LcStore *store, const LcRecordingFilter *fi
 gboolean lc_store_delete_recording (LcStore *store, const char *id, GError **error);
 gboolean lc_store_set_lesson_status (LcStore *store, const char *lesson_id, LcLessonStatus status,
                                      GError **error);
+
+gboolean lc_store_insert_conference (LcStore *store, const LcConference *conference, GError **error);
+gboolean lc_store_update_conference (LcStore *store, const LcConference *conference, GError **error);
+LcConference *lc_store_get_conference (LcStore *store, const char *id, GError **error);
+GPtrArray *lc_store_list_conferences (LcStore *store, const LcConferenceFilter *filter,
+                                      GError **error);
+gboolean lc_store_set_invite_status (LcStore *store, const char *conference_id,
+                                     const char *school_id, LcInviteStatus status,
+                                     const char *account_id, gint64 at, GError **error);
+gboolean lc_store_insert_attendance (LcStore *store, const LcAttendance *attendance, GError **error);
+gboolean lc_store_set_attendance_left (LcStore *store, const char *id, gint64 left_at,
+                                       GError **error);
+GPtrArray *lc_store_list_attendance (LcStore *store, const char *conference_id, GError **error);
+gint64 lc_store_close_open_attendance (LcStore *store, gint64 left_at, GError **error);
 
 gboolean lc_store_insert_audit_event (LcStore *store, const LcAuditEvent *event, GError **error);
 GPtrArray *lc_store_list_audit_events (LcStore *store, const LcAuditFilter *filter, GArray *seqs,

@@ -13,6 +13,7 @@
 #include "common/lc-store.h"
 #include "lc-http-server.h"
 #include "lc-live.h"
+#include "lc-conference-hub.h"
 
 G_BEGIN_DECLS
 
@@ -30,5 +31,10 @@ void lc_api_set_live (LcApi *api, LcLive *live);
 /* The web root holding studio.html and watch.html for /studio/{id} and
  * /watch/{id} (nullable: those answer 404). */
 void lc_api_set_web_root (LcApi *api, const char *web_root);
+/* Conferences (issue 4): the room hub behind /ws/conference/{id} and the
+ * secret that signs join links (refs kept). Without a hub the WebSocket
+ * answers 503. */
+void lc_api_set_conference_hub (LcApi *api, LcConferenceHub *hub);
+void lc_api_set_join_key (LcApi *api, GBytes *join_key);
 
 G_END_DECLS
