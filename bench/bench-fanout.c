@@ -1,532 +1,626 @@
-/* bench-fanout.c — CPU cost of the webrtcbin fan-out per WHEP viewer (a
- * benchmark that prints figures; not a test).
+/* bench-fanout.c — WHEP fan-out of the real server: CPU, memory, threads and
+ * fds per viewer, delivered bitrate and loss per viewer, time to first frame
+ * and WHIP→WHEP glass-to-glass latency (a benchmark that prints figures; not a
+ * test, except --smoke, which checks only that frames and latencies arrive).
  *
- *   bench-fanout [--viewers 1,10,20] [--size 1280x720] [--fps 25]
- *                [--warmup 5] [--samples 5] [--window 2]
+ *   bench-fanout [--viewers 10,50,100] [--bitrates 1500,600] [--decoders 3]
+ *                [--size 1280x720] [--fps 25] [--warmup 5] [--window 10]
+ *                [--max-loss 1] [--lessoncast PATH] [--smoke]
  *
- * This process is the server: a channel fed by the synthetic source (x264 at
- * 600 kbit/s + Opus), an LcFanout and a minimal WHEP route on an
- * LcHttpServer, ICE on 127.0.0.1. For each viewer count it starts a second
- * process (this program with --clients) holding that many C test-client
- * viewers that depayload but do not decode, waits for them to connect and
- * warm up, then samples this process's own CPU time (getrusage) over
- * --samples windows of --window seconds and prints the medians: CPU % of one
- * core, the increase per viewer over the 0-viewer baseline (which includes
- * the encoder), threads, fds and RSS. The client process reports the frames
- * each viewer received and the time from its POST to the first frame. */
-#include <glib-unix.h>
-#include <gst/gst.h>
+ * Processes:
+ *   lessoncast serve   the server under test (child; temporary data dir, one
+ *                      seeded public lesson, ICE on 127.0.0.1, defaults
+ *                      otherwise: HLS and recording on).
+ *   this process       the WHIP publisher (webrtcbin C client: moving SMPTE
+ *                      bars, x264 at --bitrates, keyframes only on request like
+ *                      Chromium, Opus tone) that stamps its wall clock into
+ *                      every raw frame before encoding (lc-bench.c), and the
+ *                      measurement of the server through /proc/<pid>.
+ *   bench-fanout --clients   the viewers (child per step): --decoders of them
+ *                      decode H.264 and read the stamp of every frame; the
+ *                      rest only depayload and count (lightweight).
+ *
+ * Per bitrate: a baseline with 0 viewers, then each viewer count: the client
+ * process connects all viewers, --warmup s later both processes snapshot
+ * (server: utime+stime, RSS, threads, fds; viewers: webrtcbin inbound-rtp
+ * bytes, packets, lost), --window s later again. Per viewer = (step −
+ * baseline) / viewers. Stops going up when loss exceeds --max-loss %. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
-#include "common/lc-error.h"
+#include <gio/gunixinputstream.h>
+#include <gst/gst.h>
+#ifndef GST_USE_UNSTABLE_API
+#define GST_USE_UNSTABLE_API
+#endif
+#include <gst/webrtc/webrtc.h>
+#include <json-glib/json-glib.h>
+
+#include "lc-bench.h"
 #include "lc-webrtc-client.h"
-#include "signaling/lc-http-server.h"
-#include "streamer/lc-fanout.h"
-#include "streamer/lc-synthetic-source.h"
 
-#define LESSON "bench"
+#define START_TIMEOUT_MS 30000
 
-/* ---- small helpers ---- */
+/* ==== client mode: the viewers ==== */
 
-static gboolean
-on_tick (gpointer user_data)
+typedef struct
 {
-  return G_SOURCE_CONTINUE;
-}
+  LcWebrtcClient *client;
+  gboolean decoding;
+  GMutex lock;
+  gint64 first_frame_us; /* monotonic, under lock */
+  gboolean measuring;    /* under lock */
+  GArray *ages;          /* ms, under lock */
+  /* snapshots */
+  gint64 bytes0, packets0, lost0, frames0, at0;
+} Viewer;
 
-/* Iterate the default context for ms. */
 static void
-run_for (guint ms)
+on_viewer_frame (GstBuffer *buffer, GstCaps *caps, gpointer user_data)
 {
-  gint64 end = g_get_monotonic_time () + (gint64)ms * 1000;
-  GSource *tick = g_timeout_source_new (20);
+  Viewer *viewer = user_data;
+  gint64 now = g_get_monotonic_time ();
+  double age = viewer->decoding ? lc_bench_stamp_age_ms (buffer, caps) : -1;
 
-  g_source_set_callback (tick, on_tick, NULL, NULL);
-  g_source_attach (tick, NULL);
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_destroy (tick);
-  g_source_unref (tick);
+  g_mutex_lock (&viewer->lock);
+  if (viewer->first_frame_us == 0)
+    viewer->first_frame_us = now;
+  if (viewer->measuring && age >= 0)
+    g_array_append_val (viewer->ages, age);
+  g_mutex_unlock (&viewer->lock);
 }
 
-/* Iterate until cond (data) or timeout; returns cond (data). */
+static gint64
+field_int64 (const GstStructure *s, const char *name)
+{
+  const GValue *value = gst_structure_get_value (s, name);
+  GValue target = G_VALUE_INIT;
+  gint64 result = 0;
+
+  if (value == NULL)
+    return 0;
+  g_value_init (&target, G_TYPE_INT64);
+  if (g_value_transform (value, &target))
+    result = g_value_get_int64 (&target);
+  g_value_unset (&target);
+  return result;
+}
+
+typedef struct
+{
+  const GstStructure *all;
+  const GstStructure *video; /* inbound-rtp of the video stream */
+  gint64 best_bytes;
+} StatsScan;
+
 static gboolean
-run_until (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms)
+scan_stat (GQuark field, const GValue *value, gpointer user_data)
 {
-  gint64 end = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
-  GSource *tick = g_timeout_source_new (20);
-  gboolean ok;
+  StatsScan *scan = user_data;
+  const GstStructure *s;
+  GstWebRTCStatsType type;
+  gboolean video = FALSE;
 
-  g_source_set_callback (tick, on_tick, NULL, NULL);
-  g_source_attach (tick, NULL);
-  while (!(ok = cond (data)) && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_destroy (tick);
-  g_source_unref (tick);
-  return ok;
-}
-
-static int
-compare_double (gconstpointer a, gconstpointer b)
-{
-  double x = *(const double *)a, y = *(const double *)b;
-
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
-static double
-median (GArray *values)
-{
-  if (values->len == 0)
-    return 0;
-  g_array_sort (values, compare_double);
-  if (values->len % 2 == 1)
-    return g_array_index (values, double, values->len / 2);
-  return (g_array_index (values, double, values->len / 2 - 1)
-          + g_array_index (values, double, values->len / 2))
-         / 2;
-}
-
-static gint64
-cpu_time_us (void)
-{
-  struct rusage usage;
-
-  getrusage (RUSAGE_SELF, &usage);
-  return (gint64)usage.ru_utime.tv_sec * G_USEC_PER_SEC + usage.ru_utime.tv_usec
-         + (gint64)usage.ru_stime.tv_sec * G_USEC_PER_SEC + usage.ru_stime.tv_usec;
-}
-
-/* CPU time (µs) of the synthetic source's threads: its streaming threads
- * and the x264 workers they start carry the source elements' names. */
-static gint64
-source_cpu_us (void)
-{
-  g_autoptr (GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
-  long ticks = sysconf (_SC_CLK_TCK);
-  const char *tid;
-  gint64 total = 0;
-
-  while (dir != NULL && (tid = g_dir_read_name (dir)) != NULL)
+  if (!GST_VALUE_HOLDS_STRUCTURE (value))
+    return TRUE;
+  s = gst_value_get_structure (value);
+  if (!gst_structure_get_enum (s, "type", GST_TYPE_WEBRTC_STATS_TYPE, (gint *)&type)
+      || type != GST_WEBRTC_STATS_INBOUND_RTP)
+    return TRUE;
+  /* GStreamer 1.22 labels every inbound-rtp "video" and gives both the same
+   * codec-id: the clock rate of the nested RTP source stats tells. */
+  if (gst_structure_has_field_typed (s, "gst-rtpsource-stats", GST_TYPE_STRUCTURE))
     {
-      g_autofree char *comm_path = g_strdup_printf ("/proc/self/task/%s/comm", tid);
-      g_autofree char *stat_path = g_strdup_printf ("/proc/self/task/%s/stat", tid);
-      g_autofree char *comm = NULL, *stat = NULL;
-      unsigned long utime = 0, stime = 0;
-      const char *after;
+      const GstStructure *source = gst_value_get_structure (
+          gst_structure_get_value (s, "gst-rtpsource-stats"));
+      int clock_rate = 0;
 
-      if (!g_file_get_contents (comm_path, &comm, NULL, NULL)
-          || (!g_str_has_prefix (comm, "videotestsrc") && !g_str_has_prefix (comm, "audiotestsrc")))
-        continue;
-      if (!g_file_get_contents (stat_path, &stat, NULL, NULL)
-          || (after = strrchr (stat, ')')) == NULL
-          /* state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
-          || sscanf (after + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
-                     &stime)
-                 != 2)
-        continue;
-      total += (gint64)(utime + stime) * G_USEC_PER_SEC / (ticks > 0 ? ticks : 100);
+      video = gst_structure_get_int (source, "clock-rate", &clock_rate) && clock_rate == 90000;
     }
-  return total;
+  else
+    video = field_int64 (s, "bytes-received") > scan->best_bytes;
+  if (video)
+    {
+      scan->video = s;
+      scan->best_bytes = field_int64 (s, "bytes-received");
+    }
+  return TRUE;
 }
 
-static guint
-count_dir (const char *path)
+static void
+viewer_snapshot (Viewer *viewer, gint64 *bytes, gint64 *packets, gint64 *lost)
 {
-  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-  guint n = 0;
+  g_autoptr (GstStructure) stats = lc_webrtc_client_get_stats (viewer->client);
+  StatsScan scan = { stats, NULL, -1 };
 
-  while (dir != NULL && g_dir_read_name (dir) != NULL)
-    n++;
-  return n;
+  *bytes = *packets = *lost = 0;
+  if (stats == NULL)
+    return;
+  if (g_getenv ("LC_BENCH_DUMP_STATS") != NULL)
+    {
+      g_autofree char *text = gst_structure_to_string (stats);
+
+      fprintf (stderr, "stats: %s\n", text);
+    }
+  gst_structure_foreach (stats, scan_stat, &scan);
+  if (scan.video == NULL)
+    return;
+  *bytes = field_int64 (scan.video, "bytes-received");
+  *packets = field_int64 (scan.video, "packets-received");
+  *lost = field_int64 (scan.video, "packets-lost");
 }
 
-static double
-rss_mib (void)
+/* Lines from the other process: the last one, and the "ready …" and
+ * "result …" payloads. */
+typedef struct
 {
-  g_autofree char *statm = NULL;
-  unsigned long size = 0, resident = 0;
+  GDataInputStream *in;
+  char *line;
+  char *ready;
+  char *result;
+  gboolean eof;
+} LineReader;
 
-  if (!g_file_get_contents ("/proc/self/statm", &statm, NULL, NULL)
-      || sscanf (statm, "%lu %lu", &size, &resident) != 2)
-    return 0;
-  return (double)resident * (double)sysconf (_SC_PAGESIZE) / (1024.0 * 1024.0);
+static void read_next_line (LineReader *reader);
+
+static void
+on_line (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  LineReader *reader = user_data;
+  char *line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), result, NULL,
+                                                     NULL);
+
+  if (line == NULL)
+    {
+      reader->eof = TRUE;
+      return;
+    }
+  if (g_str_has_prefix (line, "ready "))
+    {
+      g_free (reader->ready);
+      reader->ready = g_strdup (line + strlen ("ready "));
+    }
+  else if (g_str_has_prefix (line, "result "))
+    {
+      g_free (reader->result);
+      reader->result = g_strdup (line + strlen ("result "));
+    }
+  g_free (reader->line);
+  reader->line = line;
+  read_next_line (reader);
 }
 
-/* ---- client mode: N viewers in this process ---- */
+static void
+read_next_line (LineReader *reader)
+{
+  g_data_input_stream_read_line_async (reader->in, G_PRIORITY_DEFAULT, NULL, on_line, reader);
+}
+
+static void
+line_reader_clear (LineReader *reader)
+{
+  g_clear_object (&reader->in);
+  g_clear_pointer (&reader->line, g_free);
+  g_clear_pointer (&reader->ready, g_free);
+  g_clear_pointer (&reader->result, g_free);
+}
+
+typedef struct
+{
+  LineReader *reader;
+  const char *want;
+} LineWait;
+
+static gboolean
+line_is (gpointer data)
+{
+  LineWait *w = data;
+
+  return w->reader->eof || g_strcmp0 (w->reader->line, w->want) == 0;
+}
+
+static void
+ttff_summary (GString *out, const char *name, GPtrArray *viewers, gboolean decoding)
+{
+  g_autoptr (GArray) values = g_array_new (FALSE, FALSE, sizeof (double));
+
+  for (guint i = 0; i < viewers->len; i++)
+    {
+      Viewer *v = g_ptr_array_index (viewers, i);
+      gint64 first;
+      gint64 posted = lc_webrtc_client_get_post_time (v->client);
+      double ms;
+
+      g_mutex_lock (&v->lock);
+      first = v->first_frame_us;
+      g_mutex_unlock (&v->lock);
+      if (v->decoding != decoding || first == 0 || posted == 0)
+        continue;
+      ms = (double)(first - posted) / 1000.0;
+      g_array_append_val (values, ms);
+    }
+  if (values->len > 0)
+    g_string_append_printf (out, " %s=%.0f/%.0f", name, lc_bench_quantile (values, 0.5),
+                            lc_bench_quantile (values, 0.9));
+  else
+    g_string_append_printf (out, " %s=-", name);
+}
 
 static int
-run_clients (const char *url, guint n, guint seconds)
+run_clients (const char *url, guint n, guint decoders)
 {
-  g_autoptr (GPtrArray) clients
-      = g_ptr_array_new_with_free_func ((GDestroyNotify)lc_webrtc_client_free);
-  g_autoptr (GArray) ttff = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GPtrArray) viewers = g_ptr_array_new ();
+  g_autoptr (GInputStream) stdin_stream = g_unix_input_stream_new (0, FALSE);
+  LineReader reader = { g_data_input_stream_new (stdin_stream) };
+  g_autoptr (GArray) kbps = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) loss = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray) fps = g_array_new (FALSE, FALSE, sizeof (double));
-  g_autofree gint64 *started = g_new0 (gint64, n);
-  g_autofree guint64 *frames_at_ready = g_new0 (guint64, n);
-  g_autofree gboolean *seen = g_new0 (gboolean, n);
-  gint64 ready_at, deadline, cpu_at_ready;
-  guint failed = 0;
+  g_autoptr (GArray) ages = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GString) result = g_string_new ("result");
+  LineWait w = { &reader, "start" };
+  guint failed = 0, silent = 0;
+  gint64 cpu0, wall0;
 
   for (guint i = 0; i < n; i++)
     {
+      Viewer *viewer = g_new0 (Viewer, 1);
       LcWebrtcClientOptions options = { 0 };
       g_autoptr (GError) error = NULL;
-      LcWebrtcClient *client;
 
+      g_mutex_init (&viewer->lock);
+      viewer->ages = g_array_new (FALSE, FALSE, sizeof (double));
+      viewer->decoding = i < decoders;
       options.role = LC_CLIENT_VIEWER;
       options.url = url;
-      options.no_decode = TRUE;
-      client = lc_webrtc_client_new (&options);
-      started[i] = g_get_monotonic_time ();
-      if (!lc_webrtc_client_start (client, 30000, NULL, &error))
+      options.no_decode = !viewer->decoding;
+      options.frame_func = on_viewer_frame;
+      options.frame_data = viewer;
+      viewer->client = lc_webrtc_client_new (&options);
+      g_ptr_array_add (viewers, viewer);
+      if (!lc_webrtc_client_start (viewer->client, START_TIMEOUT_MS, NULL, &error))
         {
           fprintf (stderr, "clients: viewer %u: %s\n", i, error->message);
           failed++;
         }
-      g_ptr_array_add (clients, client);
     }
-  ready_at = g_get_monotonic_time ();
-  cpu_at_ready = cpu_time_us ();
   printf ("ready %u %u\n", n - failed, failed);
   fflush (stdout);
 
-  /* Time to first frame, then frames over the run. */
-  deadline = ready_at + (gint64)seconds * G_USEC_PER_SEC;
-  while (g_get_monotonic_time () < deadline)
+  read_next_line (&reader);
+  lc_bench_run_until (line_is, &w, 600000);
+  for (guint i = 0; i < viewers->len; i++)
     {
-      for (guint i = 0; i < n; i++)
-        if (!seen[i] && lc_webrtc_client_get_video_frames (g_ptr_array_index (clients, i)) > 0)
-          {
-            double ms = (double)(g_get_monotonic_time () - started[i]) / 1000.0;
+      Viewer *v = g_ptr_array_index (viewers, i);
 
-            seen[i] = TRUE;
-            g_array_append_val (ttff, ms);
-          }
-      run_for (5);
-      if (g_get_monotonic_time () - ready_at < 3 * G_USEC_PER_SEC)
-        for (guint i = 0; i < n; i++)
-          frames_at_ready[i] = lc_webrtc_client_get_video_frames (g_ptr_array_index (clients, i));
+      viewer_snapshot (v, &v->bytes0, &v->packets0, &v->lost0);
+      v->frames0 = (gint64)lc_webrtc_client_get_video_frames (v->client);
+      v->at0 = g_get_monotonic_time ();
+      g_mutex_lock (&v->lock);
+      v->measuring = TRUE;
+      g_mutex_unlock (&v->lock);
     }
-  for (guint i = 0; i < n; i++)
+  cpu0 = lc_bench_self_cpu_us ();
+  wall0 = g_get_monotonic_time ();
+  printf ("started\n");
+  fflush (stdout);
+
+  w.want = "stop";
+  lc_bench_run_until (line_is, &w, 600000);
+  for (guint i = 0; i < viewers->len; i++)
     {
-      double rate = (double)(lc_webrtc_client_get_video_frames (g_ptr_array_index (clients, i))
-                             - frames_at_ready[i])
-                    / ((double)(deadline - ready_at) / G_USEC_PER_SEC - 3.0);
+      Viewer *v = g_ptr_array_index (viewers, i);
+      gint64 bytes, packets, lost, frames = (gint64)lc_webrtc_client_get_video_frames (v->client);
+      double seconds = (double)(g_get_monotonic_time () - v->at0) / G_USEC_PER_SEC;
+      double rate, loss_pct, frame_rate;
 
-      g_array_append_val (fps, rate);
+      viewer_snapshot (v, &bytes, &packets, &lost);
+      g_mutex_lock (&v->lock);
+      v->measuring = FALSE;
+      g_array_append_vals (ages, v->ages->data, v->ages->len);
+      g_mutex_unlock (&v->lock);
+      rate = (double)(bytes - v->bytes0) * 8.0 / 1000.0 / seconds;
+      loss_pct = packets - v->packets0 + lost - v->lost0 > 0
+                     ? 100.0 * (double)MAX (lost - v->lost0, 0)
+                           / (double)(packets - v->packets0 + MAX (lost - v->lost0, 0))
+                     : 0;
+      frame_rate = (double)(frames - v->frames0) / seconds;
+      if (frames == v->frames0)
+        silent++;
+      g_array_append_val (kbps, rate);
+      g_array_append_val (loss, loss_pct);
+      g_array_append_val (fps, frame_rate);
     }
+  g_string_append_printf (result, " ok=%u failed=%u silent=%u", n - failed, failed, silent);
+  g_string_append_printf (result, " kbps=%.0f kbps_min=%.0f", lc_bench_quantile (kbps, 0.5),
+                          lc_bench_quantile (kbps, 0.0));
+  g_string_append_printf (result, " loss=%.2f loss_max=%.2f", lc_bench_quantile (loss, 0.5),
+                          lc_bench_max (loss));
+  g_string_append_printf (result, " fps=%.1f fps_min=%.1f", lc_bench_quantile (fps, 0.5),
+                          lc_bench_quantile (fps, 0.0));
+  ttff_summary (result, "ttff_decode", viewers, TRUE);
+  ttff_summary (result, "ttff_depay", viewers, FALSE);
   {
-    double min_fps = fps->len > 0 ? g_array_index (fps, double, 0) : 0;
-    double med_fps, med_ttff;
+    g_autofree char *latency = lc_bench_summary (ages);
 
-    for (guint i = 0; i < fps->len; i++)
-      min_fps = MIN (min_fps, g_array_index (fps, double, i));
-    med_fps = median (fps);
-    med_ttff = median (ttff);
-    printf ("stats fps_median=%.1f fps_min=%.1f ttff_median_ms=%.0f with_video=%u "
-            "client_cpu=%.0f%%\n",
-            med_fps, min_fps, med_ttff, ttff->len,
-            100.0 * (double)(cpu_time_us () - cpu_at_ready)
-                / (double)(g_get_monotonic_time () - ready_at));
-    fflush (stdout);
+    g_string_append_printf (result, " latency=%s latency_n=%u", latency, ages->len);
   }
-  for (guint i = 0; i < n; i++)
-    lc_webrtc_client_delete (g_ptr_array_index (clients, i), 10000);
+  g_string_append_printf (result, " client_cpu=%.0f",
+                          100.0 * (double)(lc_bench_self_cpu_us () - cpu0)
+                              / (double)(g_get_monotonic_time () - wall0));
+  printf ("%s\n", result->str);
+  fflush (stdout);
+
+  for (guint i = 0; i < viewers->len; i++)
+    {
+      Viewer *v = g_ptr_array_index (viewers, i);
+
+      lc_webrtc_client_delete (v->client, 10000);
+      lc_webrtc_client_free (v->client);
+      g_array_unref (v->ages);
+      g_mutex_clear (&v->lock);
+      g_free (v);
+    }
+  line_reader_clear (&reader);
   return failed == 0 ? 0 : 1;
 }
 
-/* ---- server mode ---- */
+/* ==== server side: the orchestration ==== */
 
 typedef struct
 {
-  LcChannel *channel;
-  LcSyntheticSource *source;
-  LcFanout *fanout;
-  LcHttpServer *http;
-  GHashTable *sessions; /* id → LcWebrtcSession */
-  guint next_id;
-  char *url;
-} Server;
-
-typedef struct
-{
-  Server *server;
-  LcRequest *req;
-  char *id;
-} AnswerCall;
+  guint viewers;
+  LcBenchProc before, after;
+  double cpu;
+  guint webrtc_viewers; /* as the server's API reports them during the window */
+  char *result;         /* the client process's result line */
+} Step;
 
 static void
-on_answered (GObject *source, GAsyncResult *result, gpointer user_data)
+step_clear (Step *step)
 {
-  AnswerCall *call = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *answer
-      = lc_webrtc_session_answer_finish (LC_WEBRTC_SESSION (source), result, &error);
-
-  if (answer == NULL)
-    {
-      lc_webrtc_session_close (LC_WEBRTC_SESSION (source));
-      g_hash_table_remove (call->server->sessions, call->id);
-      lc_request_respond_error (call->req, error);
-    }
-  else
-    {
-      g_autofree char *location = g_strdup_printf ("/whep/%s/%s", LESSON, call->id);
-
-      lc_request_set_header (call->req, "Location", location);
-      lc_request_set_header (call->req, "Connection", "close");
-      lc_request_respond_text (call->req, 201, "application/sdp", answer);
-    }
-  lc_request_unref (call->req);
-  g_free (call->id);
-  g_free (call);
+  g_free (step->result);
 }
 
-static void
-handle_post (LcRequest *req, gpointer user_data)
+/* live.viewers.webrtc from GET /api/v1/lessons/{id}. */
+static guint
+server_viewer_count (LcBenchServer *server)
 {
-  Server *server = user_data;
-  g_autoptr (GError) error = NULL;
-  GBytes *body = lc_request_get_body (req);
-  g_autofree char *offer = NULL;
-  LcWebrtcSession *session;
-  AnswerCall *call;
-  gsize size = 0;
-  const char *data = g_bytes_get_data (body, &size);
+  g_autofree char *url = g_strdup_printf ("%s/api/v1/lessons/%s", server->base_url,
+                                          server->lesson_id);
+  g_autoptr (GBytes) body = lc_bench_http_get (url, NULL, NULL);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+  JsonObject *o;
 
-  session = lc_fanout_add_viewer (server->fanout, &error);
-  if (session == NULL)
-    {
-      lc_request_respond_error (req, error);
-      return;
-    }
-  offer = g_strndup (data != NULL ? data : "", size);
-  call = g_new0 (AnswerCall, 1);
-  call->server = server;
-  call->req = lc_request_ref (req);
-  call->id = g_strdup_printf ("s%u", ++server->next_id);
-  g_hash_table_insert (server->sessions, g_strdup (call->id), session);
-  lc_request_pause (req);
-  lc_webrtc_session_answer_async (session, offer, NULL, on_answered, call);
-}
-
-static void
-handle_delete (LcRequest *req, gpointer user_data)
-{
-  Server *server = user_data;
-  const char *id = lc_request_get_param (req, "session");
-  LcWebrtcSession *session = g_hash_table_lookup (server->sessions, id);
-
-  if (session == NULL)
-    {
-      lc_request_respond_problem (req, LC_ERROR_NOT_FOUND, NULL, "no such session");
-      return;
-    }
-  lc_webrtc_session_close (session);
-  g_hash_table_remove (server->sessions, id);
-  lc_request_respond_empty (req, 200);
-}
-
-typedef struct
-{
-  Server *server;
-  guint count;
-} CountWait;
-
-static gboolean
-viewer_count_is (gpointer data)
-{
-  CountWait *w = data;
-
-  return lc_fanout_get_viewer_count (w->server->fanout) == w->count;
-}
-
-typedef struct
-{
-  GDataInputStream *in;
-  char *ready;
-  char *stats;
-  gboolean eof;
-} ChildOutput;
-
-static void read_next_line (ChildOutput *out);
-
-static void
-on_child_line (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  ChildOutput *out = user_data;
-  g_autofree char *line
-      = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), result, NULL, NULL);
-
-  if (line == NULL)
-    {
-      out->eof = TRUE;
-      return;
-    }
-  if (g_str_has_prefix (line, "ready "))
-    out->ready = g_strdup (line + strlen ("ready "));
-  else if (g_str_has_prefix (line, "stats "))
-    out->stats = g_strdup (line + strlen ("stats "));
-  read_next_line (out);
-}
-
-static void
-read_next_line (ChildOutput *out)
-{
-  g_data_input_stream_read_line_async (out->in, G_PRIORITY_DEFAULT, NULL, on_child_line, out);
+  if (body == NULL
+      || !json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
+                                      (gssize)g_bytes_get_size (body), NULL)
+      || (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return 0;
+  o = json_node_get_object (root);
+  if (!json_object_has_member (o, "live") || !JSON_NODE_HOLDS_OBJECT (json_object_get_member (o, "live")))
+    return 0;
+  o = json_object_get_object_member (o, "live");
+  if (!json_object_has_member (o, "viewers"))
+    return 0;
+  o = json_object_get_object_member (o, "viewers");
+  return (guint)json_object_get_int_member_with_default (o, "webrtc", 0);
 }
 
 static gboolean
 child_ready (gpointer data)
 {
-  ChildOutput *out = data;
+  LineReader *out = data;
 
   return out->ready != NULL || out->eof;
 }
 
 static gboolean
-child_done (gpointer data)
+child_result (gpointer data)
 {
-  return ((ChildOutput *)data)->eof;
-}
+  LineReader *out = data;
 
-typedef struct
-{
-  guint viewers;
-  double cpu;    /* % of one core, median */
-  double source; /* of which the synthetic source (encoders), median */
-  double fanout; /* the rest: fan-out, HTTP, GLib/GStreamer, median */
-  guint threads;
-  guint fds;
-  double rss;
-  char *client_stats;
-} Step;
-
-/* Sample this process's CPU over `samples` windows of `window` s: medians
- * of the whole process, of the source's threads and of the rest. */
-static void
-sample_cpu (guint samples, guint window, Step *step)
-{
-  g_autoptr (GArray) total = g_array_new (FALSE, FALSE, sizeof (double));
-  g_autoptr (GArray) source = g_array_new (FALSE, FALSE, sizeof (double));
-  g_autoptr (GArray) rest = g_array_new (FALSE, FALSE, sizeof (double));
-
-  for (guint i = 0; i < samples; i++)
-    {
-      gint64 wall0 = g_get_monotonic_time (), cpu0 = cpu_time_us (), src0 = source_cpu_us ();
-      double wall, pct, src, other;
-
-      run_for (window * 1000);
-      wall = (double)(g_get_monotonic_time () - wall0);
-      pct = 100.0 * (double)(cpu_time_us () - cpu0) / wall;
-      src = 100.0 * (double)(source_cpu_us () - src0) / wall;
-      other = pct - src;
-      g_array_append_val (total, pct);
-      g_array_append_val (source, src);
-      g_array_append_val (rest, other);
-    }
-  step->cpu = median (total);
-  step->source = median (source);
-  step->fanout = median (rest);
+  return out->result != NULL || out->eof;
 }
 
 static gboolean
-run_step (Server *server, const char *self_exe, guint n, guint warmup, guint samples, guint window,
-          Step *step)
+child_said (gpointer data)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GSubprocess) child = NULL;
-  g_autofree char *n_text = g_strdup_printf ("%u", n);
-  g_autofree char *seconds_text = g_strdup_printf ("%u", warmup + samples * window + 4);
-  ChildOutput out = { 0 };
-  CountWait w = { server, n };
+  LineReader *out = data;
 
-  step->viewers = n;
-  if (n > 0)
-    {
-      child = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, self_exe, "--clients",
-                                server->url, n_text, seconds_text, NULL);
-      if (child == NULL)
-        {
-          fprintf (stderr, "bench: cannot start the clients: %s\n", error->message);
-          return FALSE;
-        }
-      out.in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (child));
-      read_next_line (&out);
-      if (!run_until (child_ready, &out, 60000 + n * 5000) || out.ready == NULL)
-        {
-          fprintf (stderr, "bench: the clients did not get ready\n");
-          return FALSE;
-        }
-      if (!run_until (viewer_count_is, &w, 10000))
-        fprintf (stderr, "bench: %u viewers expected, %u present\n", n,
-                 lc_fanout_get_viewer_count (server->fanout));
-    }
-  run_for (warmup * 1000);
-  sample_cpu (samples, window, step);
-  step->threads = count_dir ("/proc/self/task");
-  step->fds = count_dir ("/proc/self/fd");
-  step->rss = rss_mib ();
-  if (child != NULL)
-    {
-      run_until (child_done, &out, 60000);
-      g_subprocess_wait (child, NULL, NULL);
-      step->client_stats = g_strdup (out.stats != NULL ? out.stats : "(none)");
-      w.count = 0;
-      if (!run_until (viewer_count_is, &w, 20000))
-        lc_fanout_close_all (server->fanout);
-    }
-  g_clear_object (&out.in);
-  g_free (out.ready);
-  g_free (out.stats);
-  return TRUE;
+  return out->eof || g_strcmp0 (out->line, "started") == 0;
 }
 
 static void
-raise_fd_limit (void)
+tell_child (GSubprocess *child, const char *command)
 {
-  struct rlimit limit;
+  g_autofree char *line = g_strconcat (command, "\n", NULL);
 
-  if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
+  g_output_stream_write_all (g_subprocess_get_stdin_pipe (child), line, strlen (line), NULL, NULL,
+                             NULL);
+  g_output_stream_flush (g_subprocess_get_stdin_pipe (child), NULL, NULL);
+}
+
+static gboolean
+measure_baseline (LcBenchServer *server, guint warmup, guint window, Step *step)
+{
+  step->viewers = 0;
+  lc_bench_run_for (warmup * 1000);
+  lc_bench_proc_sample (server->pid, &step->before);
+  lc_bench_run_for (window * 1000);
+  lc_bench_proc_sample (server->pid, &step->after);
+  step->cpu = lc_bench_proc_cpu_percent (&step->before, &step->after);
+  return TRUE;
+}
+
+static gboolean
+run_step (LcBenchServer *server, const char *self_exe, guint n, guint decoders, guint warmup,
+          guint window, Step *step)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) child = NULL;
+  g_autofree char *url = g_strdup_printf ("%s/whep/%s", server->base_url, server->lesson_id);
+  g_autofree char *n_text = g_strdup_printf ("%u", n);
+  g_autofree char *d_text = g_strdup_printf ("%u", MIN (decoders, n));
+  LineReader out = { 0 };
+  gboolean ok = FALSE;
+
+  step->viewers = n;
+  child = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDIN_PIPE, &error,
+                            self_exe, "--clients", url, n_text, d_text, NULL);
+  if (child == NULL)
     {
-      limit.rlim_cur = limit.rlim_max;
-      setrlimit (RLIMIT_NOFILE, &limit);
+      fprintf (stderr, "bench: cannot start the clients: %s\n", error->message);
+      return FALSE;
     }
+  out.in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (child));
+  read_next_line (&out);
+  if (!lc_bench_run_until (child_ready, &out, 60000 + n * 5000) || out.ready == NULL)
+    {
+      fprintf (stderr, "bench: the clients did not get ready\n");
+      goto out;
+    }
+  lc_bench_run_for (warmup * 1000);
+  tell_child (child, "start");
+  lc_bench_run_until (child_said, &out, 60000);
+  lc_bench_proc_sample (server->pid, &step->before);
+  lc_bench_run_for (window * 500);
+  step->webrtc_viewers = server_viewer_count (server);
+  lc_bench_run_for (window * 500);
+  lc_bench_proc_sample (server->pid, &step->after);
+  tell_child (child, "stop");
+  lc_bench_run_until (child_result, &out, 120000);
+  step->cpu = lc_bench_proc_cpu_percent (&step->before, &step->after);
+  step->result = g_strdup (out.result != NULL ? out.result : "(no result)");
+  ok = out.result != NULL;
+
+out:
+  g_output_stream_close (g_subprocess_get_stdin_pipe (child), NULL, NULL);
+  while (!out.eof)
+    g_main_context_iteration (NULL, TRUE);
+  g_subprocess_wait (child, NULL, NULL);
+  line_reader_clear (&out);
+  /* Let the server reap the deleted viewers before the next step. */
+  for (int i = 0; i < 50 && server_viewer_count (server) > 0; i++)
+    lc_bench_run_for (200);
+  return ok;
+}
+
+/* "key=value" from a result line (transfer full), "-" when missing. */
+static char *
+result_field (const char *result, const char *key)
+{
+  g_auto (GStrv) parts = g_strsplit (result != NULL ? result : "", " ", -1);
+  g_autofree char *prefix = g_strconcat (key, "=", NULL);
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (g_str_has_prefix (parts[i], prefix))
+      return g_strdup (parts[i] + strlen (prefix));
+  return g_strdup ("-");
+}
+
+static double
+result_double (const char *result, const char *key)
+{
+  g_autofree char *text = result_field (result, key);
+
+  return g_ascii_strtod (text, NULL);
+}
+
+static void
+print_table (guint bitrate, GArray *steps, guint decoders)
+{
+  Step *base = &g_array_index (steps, Step, 0);
+
+  printf ("\n== %u kbit/s: server = lessoncast serve (pid accounting: utime+stime over the window); "
+          "per viewer = (step - 0 viewers) / viewers ==\n",
+          bitrate);
+  printf ("%7s %6s %9s %10s %8s %8s %9s %9s %9s %8s %7s %13s %13s %14s %6s\n", "viewers", "api",
+          "cpu %", "cpu/viewer", "viewers", "thr/v", "fds/v", "rss/v MiB", "kbit/s", "loss %",
+          "fps", "ttff dec ms", "ttff depay", "g2g ms", "cl cpu");
+  printf ("%7s %6s %9s %10s %8s %8s %9s %9s %9s %8s %7s %13s %13s %14s %6s\n", "", "", "(1 core)",
+          "(% core)", "per core", "", "", "", "med/min", "med/max", "med/min", "med/p90",
+          "med/p90", "med/p90/max", "%");
+  for (guint i = 0; i < steps->len; i++)
+    {
+      Step *s = &g_array_index (steps, Step, i);
+      double per = s->viewers > 0 ? (s->cpu - base->cpu) / s->viewers : 0;
+
+      if (s->viewers == 0)
+        {
+          printf ("%7u %6s %9.1f %10s %8s %8u %9u %9.1f   (publisher → ingest, HLS, recording)\n",
+                  0, "-", s->cpu, "-", "-", s->after.threads, s->after.fds, s->after.rss_mib);
+          continue;
+        }
+      {
+        g_autofree char *kbps = result_field (s->result, "kbps");
+        g_autofree char *kbps_min = result_field (s->result, "kbps_min");
+        g_autofree char *loss = result_field (s->result, "loss");
+        g_autofree char *loss_max = result_field (s->result, "loss_max");
+        g_autofree char *fps = result_field (s->result, "fps");
+        g_autofree char *fps_min = result_field (s->result, "fps_min");
+        g_autofree char *ttff_dec = result_field (s->result, "ttff_decode");
+        g_autofree char *ttff_depay = result_field (s->result, "ttff_depay");
+        g_autofree char *latency = result_field (s->result, "latency");
+        g_autofree char *client_cpu = result_field (s->result, "client_cpu");
+        g_autofree char *c1 = g_strdup_printf ("%s/%s", kbps, kbps_min);
+        g_autofree char *c2 = g_strdup_printf ("%s/%s", loss, loss_max);
+        g_autofree char *c3 = g_strdup_printf ("%s/%s", fps, fps_min);
+
+        printf ("%7u %6u %9.1f %10.2f %8.0f %8.2f %9.2f %9.2f %9s %8s %7s %13s %13s %14s %6s\n",
+                s->viewers, s->webrtc_viewers, s->cpu, per, per > 0 ? 100.0 / per : 0,
+                (double)((int)s->after.threads - (int)base->after.threads) / s->viewers,
+                (double)((int)s->after.fds - (int)base->after.fds) / s->viewers,
+                (s->after.rss_mib - base->after.rss_mib) / s->viewers, c1, c2, c3, ttff_dec,
+                ttff_depay, latency, client_cpu);
+      }
+    }
+  printf ("(viewers: %u decode H.264 and read the stamp (ttff dec, g2g latency); the others "
+          "depayload and count only (ttff depay); api = WebRTC viewers the server reported)\n",
+          decoders);
+  fflush (stdout);
 }
 
 int
 main (int argc, char **argv)
 {
   g_autofree char *viewers_text = NULL;
+  g_autofree char *bitrates_text = NULL;
   g_autofree char *size = NULL;
-  int fps = 25, warmup = 5, samples = 5, window = 2;
-  gboolean clients = FALSE;
+  g_autofree char *lessoncast = NULL;
+  int fps = 25, warmup = 5, window = 10, decoders = 3;
+  double max_loss = 1.0;
+  gboolean clients = FALSE, smoke = FALSE;
   GOptionEntry entries[] = {
-    { "viewers", 0, 0, G_OPTION_ARG_STRING, &viewers_text, "Viewer counts (default 1,10,20)",
+    { "viewers", 0, 0, G_OPTION_ARG_STRING, &viewers_text, "Viewer counts (default 10,50,100)",
       "LIST" },
+    { "bitrates", 0, 0, G_OPTION_ARG_STRING, &bitrates_text,
+      "Publisher video kbit/s (default 1500,600)", "LIST" },
+    { "decoders", 0, 0, G_OPTION_ARG_INT, &decoders,
+      "Viewers that decode and measure latency (default 3)", "N" },
     { "size", 0, 0, G_OPTION_ARG_STRING, &size, "Picture size (default 1280x720)", "WxH" },
     { "fps", 0, 0, G_OPTION_ARG_INT, &fps, "Frames per second (default 25)", "N" },
-    { "warmup", 0, 0, G_OPTION_ARG_INT, &warmup, "Seconds before sampling (default 5)", "S" },
-    { "samples", 0, 0, G_OPTION_ARG_INT, &samples, "CPU samples per step (default 5)", "N" },
-    { "window", 0, 0, G_OPTION_ARG_INT, &window, "Seconds per sample (default 2)", "S" },
-    { "clients", 0, 0, G_OPTION_ARG_NONE, &clients, "(internal) run viewers: URL N SECONDS", NULL },
+    { "warmup", 0, 0, G_OPTION_ARG_INT, &warmup, "Seconds before measuring (default 5)", "S" },
+    { "window", 0, 0, G_OPTION_ARG_INT, &window, "Seconds measured per step (default 10)", "S" },
+    { "max-loss", 0, 0, G_OPTION_ARG_DOUBLE, &max_loss,
+      "Stop when the median loss exceeds this % (default 1)", "PCT" },
+    { "lessoncast", 0, 0, G_OPTION_ARG_FILENAME, &lessoncast, "The server binary", "PATH" },
+    { "smoke", 0, 0, G_OPTION_ARG_NONE, &smoke,
+      "Functional check: 2 decoding viewers, 3 s, 320x240; exit 1 without frames or latency",
+      NULL },
+    { "clients", 0, 0, G_OPTION_ARG_NONE, &clients, "(internal) run viewers: URL N DECODERS", NULL },
     { NULL },
   };
-  g_autoptr (GOptionContext) context = g_option_context_new ("— webrtcbin fan-out benchmark");
+  g_autoptr (GOptionContext) context = g_option_context_new ("— WHEP fan-out benchmark");
   g_autoptr (GError) error = NULL;
   g_auto (GStrv) counts = NULL;
-  g_autoptr (GArray) steps = g_array_new (FALSE, TRUE, sizeof (Step));
-  const char *addresses[] = { "127.0.0.1", NULL };
-  LcIceConfig ice = { .addresses = (char **)addresses };
-  LcHttpLimits limits;
-  Server server = { 0 };
+  g_auto (GStrv) bitrates = NULL;
   guint width = 1280, height = 720;
-  const char *self_exe;
+  g_autofree char *self_exe = NULL;
+  g_autofree char *machine = NULL;
+  int status = 0;
 
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_add_group (context, gst_init_get_option_group ());
@@ -535,107 +629,104 @@ main (int argc, char **argv)
       fprintf (stderr, "bench-fanout: %s\n", error->message);
       return 2;
     }
-  raise_fd_limit ();
+  lc_bench_raise_fd_limit ();
   if (clients)
     {
       if (argc != 4)
         return 2;
       return run_clients (argv[1], (guint)atoi (argv[2]), (guint)atoi (argv[3]));
     }
+  if (smoke)
+    {
+      g_free (viewers_text);
+      viewers_text = g_strdup ("2");
+      g_free (bitrates_text);
+      bitrates_text = g_strdup ("600");
+      g_free (size);
+      size = g_strdup ("320x240");
+      decoders = 2;
+      warmup = 1;
+      window = 3;
+    }
   if (size != NULL && sscanf (size, "%ux%u", &width, &height) != 2)
     return 2;
-  if (fps < 1 || warmup < 0 || samples < 1 || window < 1)
+  if (fps < 1 || warmup < 0 || window < 1 || decoders < 0)
     return 2;
-  counts = g_strsplit (viewers_text != NULL ? viewers_text : "1,10,20", ",", -1);
-  self_exe = "/proc/self/exe";
-  {
-    /* The child must run this very binary. */
-    static char path[4096];
-    ssize_t len = readlink ("/proc/self/exe", path, sizeof path - 1);
-
-    if (len > 0)
-      {
-        path[len] = '\0';
-        self_exe = path;
-      }
-  }
-
-  server.channel = lc_channel_new (LESSON);
-  server.source = lc_synthetic_source_new (server.channel, width, height, (guint)fps, "bench");
-  if (!lc_synthetic_source_start (server.source, &error))
-    {
-      fprintf (stderr, "bench-fanout: %s\n", error->message);
-      return 1;
-    }
-  server.fanout = lc_fanout_webrtcbin_new (server.channel, &ice, 0);
-  server.sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
-  lc_http_limits_init_default (&limits);
-  limits.log_requests = FALSE;
-  limits.max_connections = 4096;
-  server.http = lc_http_server_new (&limits);
-  lc_http_server_add_route (server.http, "POST", "/whep/{lesson}", handle_post, &server);
-  lc_http_server_add_route (server.http, "DELETE", "/whep/{lesson}/{session}", handle_delete,
-                            &server);
-  if (!lc_http_server_listen (server.http, "127.0.0.1", 0, &error))
-    {
-      fprintf (stderr, "bench-fanout: %s\n", error->message);
-      return 1;
-    }
-  server.url = g_strdup_printf ("http://127.0.0.1:%u/whep/%s",
-                                lc_http_server_get_port (server.http), LESSON);
-  printf ("bench-fanout: %ux%u@%d H.264 600 kbit/s + Opus, viewers %s, warm-up %d s, "
-          "%d samples x %d s\n",
-          width, height, fps, viewers_text != NULL ? viewers_text : "1,10,20", warmup, samples,
-          window);
+  counts = g_strsplit (viewers_text != NULL ? viewers_text : "10,50,100", ",", -1);
+  bitrates = g_strsplit (bitrates_text != NULL ? bitrates_text : "1500,600", ",", -1);
+  self_exe = g_file_read_link ("/proc/self/exe", NULL);
+  if (lessoncast == NULL)
+    lessoncast = g_strdup (LC_BENCH_LESSONCAST);
+  machine = lc_bench_describe_machine ();
+  printf ("bench-fanout: %s\n", machine);
+  printf ("bench-fanout: %ux%u@%d H.264 (x264 ultrafast, moving SMPTE bars, keyframes on "
+          "request) + Opus, viewers %s, %d decoding, warm-up %d s, window %d s, server %s\n",
+          width, height, fps, viewers_text != NULL ? viewers_text : "10,50,100", decoders, warmup,
+          window, lessoncast);
   fflush (stdout);
 
-  {
-    Step base = { 0 };
-
-    run_step (&server, self_exe, 0, warmup, (guint)samples, (guint)window, &base);
-    g_array_append_val (steps, base);
-  }
-  for (guint i = 0; counts[i] != NULL; i++)
+  for (guint b = 0; bitrates[b] != NULL; b++)
     {
-      Step step = { 0 };
-      guint n = (guint)atoi (counts[i]);
+      guint bitrate = (guint)atoi (bitrates[b]);
+      g_autoptr (GArray) steps = g_array_new (FALSE, TRUE, sizeof (Step));
+      LcBenchServer *server;
+      LcWebrtcClient *publisher;
+      Step base = { 0 };
 
-      if (n == 0
-          || !run_step (&server, self_exe, n, (guint)warmup, (guint)samples, (guint)window, &step))
-        continue;
-      g_array_append_val (steps, step);
+      g_array_set_clear_func (steps, (GDestroyNotify)step_clear);
+      server = lc_bench_server_start (lessoncast, TRUE, NULL, &error);
+      if (server == NULL)
+        {
+          fprintf (stderr, "bench-fanout: %s\n", error->message);
+          return 1;
+        }
+      publisher = lc_bench_publish (server, width, height, (guint)fps, bitrate, TRUE, &error);
+      if (publisher == NULL)
+        {
+          fprintf (stderr, "bench-fanout: the publisher did not go live: %s\n", error->message);
+          lc_bench_server_stop (server);
+          return 1;
+        }
+
+      measure_baseline (server, (guint)warmup, (guint)window, &base);
+      g_array_append_val (steps, base);
+      for (guint i = 0; counts[i] != NULL; i++)
+        {
+          Step step = { 0 };
+          guint n = (guint)atoi (counts[i]);
+          double loss;
+          gboolean ok;
+
+          if (n == 0)
+            continue;
+          ok = run_step (server, self_exe, n, (guint)decoders, (guint)warmup, (guint)window, &step);
+          g_array_append_val (steps, step);
+          if (!ok)
+            {
+              status = 1;
+              break;
+            }
+          if (smoke
+              && (result_double (step.result, "silent") > 0
+                  || result_double (step.result, "failed") > 0
+                  || result_double (step.result, "latency_n") < 1
+                  || result_double (step.result, "latency") <= 0))
+            {
+              fprintf (stderr, "bench-fanout: smoke: no frames or no latency: %s\n", step.result);
+              status = 1;
+            }
+          loss = result_double (step.result, "loss");
+          if (loss > max_loss)
+            {
+              printf ("bench-fanout: median loss %.2f %% > %.2f %% at %u viewers: stopping here\n",
+                      loss, max_loss, n);
+              break;
+            }
+        }
+      print_table (bitrate, steps, (guint)decoders);
+      lc_webrtc_client_delete (publisher, 10000);
+      lc_webrtc_client_free (publisher);
+      lc_bench_server_stop (server);
     }
-
-  {
-    Step *base = &g_array_index (steps, Step, 0);
-
-    printf (
-        "\n(cpu%% of one core, medians; source = the synthetic source's threads (encoders;\n"
-        " the channel's pushes into the viewers' appsrcs also run there); per viewer = the\n"
-        " increase over 0 viewers divided by the viewers, of the process / of process - source)\n");
-    printf ("%7s %8s %8s %9s %12s %12s %8s %6s %8s  %s\n", "viewers", "process", "source",
-            "-source", "/viewer proc", "/viewer -src", "threads", "fds", "rss MiB", "clients");
-    for (guint i = 0; i < steps->len; i++)
-      {
-        Step *s = &g_array_index (steps, Step, i);
-        double per = s->viewers > 0 ? (s->fanout - base->fanout) / s->viewers : 0;
-        double per_proc = s->viewers > 0 ? (s->cpu - base->cpu) / s->viewers : 0;
-
-        printf ("%7u %8.1f %8.1f %9.1f %12.2f %12.2f %8u %6u %8.1f  %s\n", s->viewers, s->cpu,
-                s->source, s->fanout, per_proc, per, s->threads, s->fds, s->rss,
-                s->client_stats != NULL ? s->client_stats : "");
-        g_free (s->client_stats);
-      }
-  }
-
-  lc_fanout_close_all (server.fanout);
-  g_hash_table_unref (server.sessions);
-  lc_synthetic_source_stop (server.source);
-  lc_channel_finish (server.channel);
-  g_object_unref (server.fanout);
-  g_object_unref (server.source);
-  g_object_unref (server.http);
-  g_object_unref (server.channel);
-  g_free (server.url);
-  return 0;
+  return status;
 }

@@ -46,7 +46,7 @@ const LcBookingInterval *lc_booking_find_clash (const LcBookingInterval *candida
 
 /* Capacity: the largest number of conferences running at one instant inside
  * candidate's interval if candidate were added to active (entries with
- * candidate's id skipped). Sets *peak_from/*peak_to (nullable) to the first
+ * candidate's id skipped). Sets *peak_from and *peak_to (nullable) to the first
  * busiest sub-interval. */
 guint lc_booking_peak (const LcBookingInterval *candidate, const LcBookingInterval *active,
                        gsize n_active, gint64 *peak_from, gint64 *peak_to);

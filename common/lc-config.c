@@ -134,8 +134,12 @@ static const LcConfigKey config_keys[] = {
   KEY_BOOL ("media", "allow_vp8", "true",
             "Accept VP8 video from publishers. WebRTC viewers then get VP8; HLS is unavailable "
             "for that lesson unless media.transcode_vp8 is on."),
-  KEY_BOOL ("media", "transcode_vp8", "false",
-            "Transcode VP8 publishers to H.264 for HLS and recordings (costs CPU per lesson)."),
+  KEY_BOOL ("media", "transcode_vp8", "true",
+            "Transcode VP8 publishers (e.g. browsers without H.264) to H.264 so that every "
+            "lesson gets HLS and a recording; WebRTC viewers keep the original VP8. Costs CPU "
+            "per VP8 lesson (decode + x264 ultrafast; about half a core for 720p30, see "
+            "docs/benchmarks.md); switch it off to save CPU, and HLS and the recording of a "
+            "VP8 lesson are then unavailable with the reason in the API."),
   KEY_BOOL ("hls", "enabled", "true", "Package live lessons as HLS for browsers and CDNs."),
   KEY_INT ("hls", "segment_duration", "2", 1, 10,
            "Target HLS segment length in seconds; the server requests keyframes on this clock."),

@@ -8,6 +8,9 @@ const char *const lc_role_names[] = { "operator", "coordinator", "teacher", NULL
 const char *const lc_lesson_status_names[] = { "scheduled", "live", "ended", "cancelled", NULL };
 const char *const lc_visibility_names[] = { "public", "unlisted", NULL };
 const char *const lc_recording_state_names[] = { "recording", "finalizing", "ready", "failed", NULL };
+const char *const lc_conference_status_names[] = { "scheduled", "ended", "cancelled", NULL };
+const char *const lc_invite_status_names[] = { "pending", "accepted", "declined", NULL };
+const char *const lc_conference_role_names[] = { "host", "participant", "observer", NULL };
 
 /* Index of text in a NULL-terminated list, or -1. */
 static int
@@ -94,6 +97,63 @@ lc_recording_state_from_string (const char *text, LcRecordingState *state)
     return FALSE;
   if (state != NULL)
     *state = (LcRecordingState)i;
+  return TRUE;
+}
+
+const char *
+lc_conference_status_to_string (LcConferenceStatus status)
+{
+  g_return_val_if_fail ((int)status >= 0 && status <= LC_CONFERENCE_CANCELLED, NULL);
+  return lc_conference_status_names[status];
+}
+
+gboolean
+lc_conference_status_from_string (const char *text, LcConferenceStatus *status)
+{
+  int i = find_name (lc_conference_status_names, text);
+
+  if (i < 0)
+    return FALSE;
+  if (status != NULL)
+    *status = (LcConferenceStatus)i;
+  return TRUE;
+}
+
+const char *
+lc_invite_status_to_string (LcInviteStatus status)
+{
+  g_return_val_if_fail ((int)status >= 0 && status <= LC_INVITE_DECLINED, NULL);
+  return lc_invite_status_names[status];
+}
+
+gboolean
+lc_invite_status_from_string (const char *text, LcInviteStatus *status)
+{
+  int i = find_name (lc_invite_status_names, text);
+
+  if (i < 0)
+    return FALSE;
+  if (status != NULL)
+    *status = (LcInviteStatus)i;
+  return TRUE;
+}
+
+const char *
+lc_conference_role_to_string (LcConferenceRole role)
+{
+  g_return_val_if_fail ((int)role >= 0 && role <= LC_CONFERENCE_ROLE_OBSERVER, NULL);
+  return lc_conference_role_names[role];
+}
+
+gboolean
+lc_conference_role_from_string (const char *text, LcConferenceRole *role)
+{
+  int i = find_name (lc_conference_role_names, text);
+
+  if (i < 0)
+    return FALSE;
+  if (role != NULL)
+    *role = (LcConferenceRole)i;
   return TRUE;
 }
 
@@ -315,6 +375,166 @@ lc_recording_free (LcRecording *recording)
   g_free (recording->audio_codec);
   g_free (recording->sha256);
   g_free (recording);
+}
+
+/* ---- Conference ---- */
+
+LcConferenceInvite *
+lc_conference_invite_new (const char *school_id, LcInviteStatus status)
+{
+  LcConferenceInvite *invite = g_new0 (LcConferenceInvite, 1);
+
+  invite->school_id = g_strdup (school_id);
+  invite->status = status;
+  return invite;
+}
+
+LcConferenceInvite *
+lc_conference_invite_copy (const LcConferenceInvite *invite)
+{
+  LcConferenceInvite *copy;
+
+  g_return_val_if_fail (invite != NULL, NULL);
+
+  copy = g_new0 (LcConferenceInvite, 1);
+  *copy = *invite;
+  copy->school_id = g_strdup (invite->school_id);
+  copy->responded_by = g_strdup (invite->responded_by);
+  return copy;
+}
+
+void
+lc_conference_invite_free (LcConferenceInvite *invite)
+{
+  if (invite == NULL)
+    return;
+  g_free (invite->school_id);
+  g_free (invite->responded_by);
+  g_free (invite);
+}
+
+LcConference *
+lc_conference_new (void)
+{
+  LcConference *conference = g_new0 (LcConference, 1);
+
+  conference->status = LC_CONFERENCE_SCHEDULED;
+  conference->max_participants_per_school = 10;
+  conference->invites = g_ptr_array_new_with_free_func ((GDestroyNotify)lc_conference_invite_free);
+  return conference;
+}
+
+LcConference *
+lc_conference_copy (const LcConference *conference)
+{
+  LcConference *copy;
+
+  g_return_val_if_fail (conference != NULL, NULL);
+
+  copy = g_new0 (LcConference, 1);
+  *copy = *conference;
+  copy->id = g_strdup (conference->id);
+  copy->title = g_strdup (conference->title);
+  copy->description = g_strdup (conference->description);
+  copy->agenda = g_strdup (conference->agenda);
+  copy->host_school_id = g_strdup (conference->host_school_id);
+  copy->created_by = g_strdup (conference->created_by);
+  copy->invites = g_ptr_array_new_with_free_func ((GDestroyNotify)lc_conference_invite_free);
+  if (conference->invites != NULL)
+    for (guint i = 0; i < conference->invites->len; i++)
+      g_ptr_array_add (copy->invites,
+                       lc_conference_invite_copy (g_ptr_array_index (conference->invites, i)));
+  return copy;
+}
+
+void
+lc_conference_free (LcConference *conference)
+{
+  if (conference == NULL)
+    return;
+  g_free (conference->id);
+  g_free (conference->title);
+  g_free (conference->description);
+  g_free (conference->agenda);
+  g_free (conference->host_school_id);
+  g_free (conference->created_by);
+  g_clear_pointer (&conference->invites, g_ptr_array_unref);
+  g_free (conference);
+}
+
+LcConferenceInvite *
+lc_conference_find_invite (const LcConference *conference, const char *school_id)
+{
+  g_return_val_if_fail (conference != NULL, NULL);
+
+  if (school_id == NULL || conference->invites == NULL)
+    return NULL;
+  for (guint i = 0; i < conference->invites->len; i++)
+    {
+      LcConferenceInvite *invite = g_ptr_array_index (conference->invites, i);
+
+      if (g_strcmp0 (invite->school_id, school_id) == 0)
+        return invite;
+    }
+  return NULL;
+}
+
+gboolean
+lc_conference_school_takes_part (const LcConference *conference, const char *school_id)
+{
+  const LcConferenceInvite *invite;
+
+  g_return_val_if_fail (conference != NULL, FALSE);
+
+  if (school_id == NULL)
+    return FALSE;
+  if (g_strcmp0 (conference->host_school_id, school_id) == 0)
+    return TRUE;
+  invite = lc_conference_find_invite (conference, school_id);
+  return invite != NULL && invite->status == LC_INVITE_ACCEPTED;
+}
+
+/* ---- Attendance ---- */
+
+LcAttendance *
+lc_attendance_new (void)
+{
+  LcAttendance *attendance = g_new0 (LcAttendance, 1);
+
+  attendance->role = LC_CONFERENCE_ROLE_PARTICIPANT;
+  return attendance;
+}
+
+LcAttendance *
+lc_attendance_copy (const LcAttendance *attendance)
+{
+  LcAttendance *copy;
+
+  g_return_val_if_fail (attendance != NULL, NULL);
+
+  copy = g_new0 (LcAttendance, 1);
+  *copy = *attendance;
+  copy->id = g_strdup (attendance->id);
+  copy->conference_id = g_strdup (attendance->conference_id);
+  copy->participant_id = g_strdup (attendance->participant_id);
+  copy->display_name = g_strdup (attendance->display_name);
+  copy->school_id = g_strdup (attendance->school_id);
+  copy->account_id = g_strdup (attendance->account_id);
+  return copy;
+}
+
+void
+lc_attendance_free (LcAttendance *attendance)
+{
+  if (attendance == NULL)
+    return;
+  g_free (attendance->id);
+  g_free (attendance->conference_id);
+  g_free (attendance->participant_id);
+  g_free (attendance->display_name);
+  g_free (attendance->school_id);
+  g_free (attendance->account_id);
+  g_free (attendance);
 }
 
 /* ---- Audit event ---- */

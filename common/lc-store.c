@@ -345,6 +345,155 @@ lc_store_set_lesson_status (LcStore *store, const char *lesson_id, LcLessonStatu
   return LC_STORE_GET_IFACE (store)->set_lesson_status (store, lesson_id, status, error);
 }
 
+/* A backend that does not (yet) implement a method: a store error, not a crash. */
+static gboolean
+not_implemented (const char *method, GError **error)
+{
+  lc_set_error (error, LC_ERROR_STORE, NULL, "store backend does not implement %s", method);
+  return FALSE;
+}
+
+gboolean
+lc_store_insert_conference (LcStore *store, const LcConference *conference, GError **error)
+{
+  LcStoreInterface *iface;
+
+  g_return_val_if_fail (LC_IS_STORE (store), FALSE);
+  g_return_val_if_fail (conference != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  iface = LC_STORE_GET_IFACE (store);
+  if (iface->insert_conference == NULL)
+    return not_implemented ("insert_conference", error);
+  return iface->insert_conference (store, conference, error);
+}
+
+gboolean
+lc_store_update_conference (LcStore *store, const LcConference *conference, GError **error)
+{
+  LcStoreInterface *iface;
+
+  g_return_val_if_fail (LC_IS_STORE (store), FALSE);
+  g_return_val_if_fail (conference != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  iface = LC_STORE_GET_IFACE (store);
+  if (iface->update_conference == NULL)
+    return not_implemented ("update_conference", error);
+  return iface->update_conference (store, conference, error);
+}
+
+LcConference *
+lc_store_get_conference (LcStore *store, const char *id, GError **error)
+{
+  LcStoreInterface *iface;
+
+  g_return_val_if_fail (LC_IS_STORE (store), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  if (id == NULL)
+    return no_key (error);
+  iface = LC_STORE_GET_IFACE (store);
+  if (iface->get_conference == NULL)
+    {
+      not_implemented ("get_conference", error);
+      return NULL;
+    }
+  return iface->get_conference (store, id, error);
+}
+
+GPtrArray *
+lc_store_list_conferences (LcStore *store, const LcConferenceFilter *filter, GError **error)
+{
+  LcStoreInterface *iface;
+
+  g_return_val_if_fail (LC_IS_STORE (store), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  iface = LC_STORE_GET_IFACE (store);
+  if (iface->list_conferences == NULL)
+    {
+      not_implemented ("list_conferences", error);
+      return NULL;
+    }
+  return iface->list_conferences (store, filter, error);
+}
+
+gboolean
+lc_store_set_invite_status (LcStore *store, const char *conference_id, const char *school_id,
+                            LcInviteStatus status, const char *account_id, gint64 at,
+                            GError **error)
+{
+  LcStoreInterface *iface;
+
+  g_return_val_if_fail (LC_IS_STORE (store), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  if (conference_id == NULL || school_id == NULL)
+    return no_key (error) != NULL;
+  iface = LC_STORE_GET_IFACE (store);
+  if (iface->set_invite_status == NULL)
+    return not_implemented ("set_invite_status", error);
+  return iface->set_invite_status (store, conference_id, school_id, status, account_id, at, error);
+}
+
+gboolean
+lc_store_insert_attendance (LcStore *store, const LcAttendance *attendance, GError **error)
+{
+  LcStoreInterface *iface;
+
+  g_return_val_if_fail (LC_IS_STORE (store), FALSE);
+  g_return_val_if_fail (attendance != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  iface = LC_STORE_GET_IFACE (store);
+  if (iface->insert_attendance == NULL)
+    return not_implemented ("insert_attendance", error);
+  return iface->insert_attendance (store, attendance, error);
+}
+
+gboolean
+lc_store_set_attendance_left (LcStore *store, const char *id, gint64 left_at, GError **error)
+{
+  LcStoreInterface *iface;
+
+  g_return_val_if_fail (LC_IS_STORE (store), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  if (id == NULL)
+    return no_key (error) != NULL;
+  iface = LC_STORE_GET_IFACE (store);
+  if (iface->set_attendance_left == NULL)
+    return not_implemented ("set_attendance_left", error);
+  return iface->set_attendance_left (store, id, left_at, error);
+}
+
+GPtrArray *
+lc_store_list_attendance (LcStore *store, const char *conference_id, GError **error)
+{
+  LcStoreInterface *iface;
+
+  g_return_val_if_fail (LC_IS_STORE (store), NULL);
+  g_return_val_if_fail (conference_id != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  iface = LC_STORE_GET_IFACE (store);
+  if (iface->list_attendance == NULL)
+    {
+      not_implemented ("list_attendance", error);
+      return NULL;
+    }
+  return iface->list_attendance (store, conference_id, error);
+}
+
+gint64
+lc_store_close_open_attendance (LcStore *store, gint64 left_at, GError **error)
+{
+  LcStoreInterface *iface;
+
+  g_return_val_if_fail (LC_IS_STORE (store), -1);
+  g_return_val_if_fail (error == NULL || *error == NULL, -1);
+  iface = LC_STORE_GET_IFACE (store);
+  if (iface->close_open_attendance == NULL)
+    {
+      not_implemented ("close_open_attendance", error);
+      return -1;
+    }
+  return iface->close_open_attendance (store, left_at, error);
+}
+
 gboolean
 lc_store_insert_audit_event (LcStore *store, const LcAuditEvent *event, GError **error)
 {

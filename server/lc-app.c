@@ -8,7 +8,13 @@
  * their fragments in the background (lc_recorder_recover_async). At shutdown
  * every live lesson ends (reason "shutdown") and its recording is finalised
  * within server.shutdown_timeout; whatever is not done by then stays
- * "finalizing" and the next start-up's recovery finishes it. */
+ * "finalizing" and the next start-up's recovery finishes it.
+ *
+ * Conferences: the join-link secret is loaded (or created) at start-up,
+ * attendance rows a crash left open are closed, and the conference hub (the
+ * rooms behind /ws/conference/{id}) is handed to the API; at shutdown every
+ * room closes (sockets with 1001, attendance rows closed) before the HTTP
+ * server drains. */
 #include "lc-app.h"
 
 #include <errno.h>
@@ -17,6 +23,7 @@
 
 #include "common/lc-crypto.h"
 #include "common/lc-error.h"
+#include "common/lc-join-token.h"
 #include "common/lc-password.h"
 #include "common/lc-store-sqlite.h"
 #include "common/lc-time.h"
@@ -24,6 +31,7 @@
 #include "recorder/lc-media-dir.h"
 #include "recorder/lc-recorder.h"
 #include "signaling/lc-api.h"
+#include "signaling/lc-conference-hub.h"
 #include "signaling/lc-live.h"
 #include "streamer/lc-ice.h"
 
@@ -46,6 +54,8 @@ struct _LcApp
   LcHttpServer *http;
   LcApi *api;
   LcLive *live;
+  LcConferenceHub *hub;
+  GBytes *join_key;
   char *recordings_dir;
   GCancellable *recover_cancellable;
   gboolean recovering;
@@ -107,6 +117,9 @@ lc_app_dispose (GObject *object)
   if (self->recover_cancellable != NULL)
     g_cancellable_cancel (self->recover_cancellable);
   g_clear_object (&self->api);
+  if (self->hub != NULL)
+    lc_conference_hub_shutdown (self->hub);
+  g_clear_object (&self->hub);
   g_clear_object (&self->http);
   g_clear_object (&self->live);
   close_store (self);
@@ -122,6 +135,7 @@ lc_app_finalize (GObject *object)
   g_clear_pointer (&self->config, lc_config_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_object (&self->recover_cancellable);
+  g_clear_pointer (&self->join_key, g_bytes_unref);
   g_free (self->recordings_dir);
   G_OBJECT_CLASS (lc_app_parent_class)->finalize (object);
 }
@@ -328,6 +342,8 @@ setup_http (LcApp *self, GError **error)
 
   self->api = lc_api_new (self->store, config);
   lc_api_set_live (self->api, self->live);
+  lc_api_set_join_key (self->api, self->join_key);
+  lc_api_set_conference_hub (self->api, self->hub);
   if (g_file_test (web_root, G_FILE_TEST_IS_DIR))
     lc_api_set_web_root (self->api, web_root);
   lc_api_register (self->api, self->http);
@@ -381,6 +397,32 @@ setup_live (LcApp *self, const char *data_dir, GError **error)
   self->recovering = TRUE;
   lc_recorder_recover_async (self->store, self->recordings_dir, self->recover_cancellable,
                              on_recovered, g_object_ref (self));
+  return TRUE;
+}
+
+/* The join-link secret, attendance rows a crash left open, and the hub. */
+static gboolean
+setup_conferences (LcApp *self, const char *data_dir, GError **error)
+{
+  const char *secret_file = lc_config_get_string (self->config, "conferences.join_secret_file");
+  g_autofree char *secret_path = NULL;
+  g_autoptr (GError) local_error = NULL;
+  gint64 closed;
+
+  secret_path = *secret_file ? g_strdup (secret_file)
+                             : g_build_filename (data_dir, "join-secret", NULL);
+  self->join_key = lc_join_secret_load_or_create (secret_path, error);
+  if (self->join_key == NULL)
+    return FALSE;
+
+  closed = lc_store_close_open_attendance (self->store, lc_time_now (), &local_error);
+  if (closed < 0)
+    g_warning ("cannot close attendance rows left open: %s", local_error->message);
+  else if (closed > 0)
+    g_message ("%" G_GINT64_FORMAT " attendance row(s) were open when the server stopped; "
+               "they are now closed", closed);
+
+  self->hub = lc_conference_hub_new (self->store, self->config, self->join_key);
   return TRUE;
 }
 
@@ -452,6 +494,8 @@ lc_app_start (LcApp *app, gboolean demo, GError **error)
   if (demo && !seed_demo (app, error))
     return FALSE;
   if (!setup_live (app, data_dir, error))
+    return FALSE;
+  if (!setup_conferences (app, data_dir, error))
     return FALSE;
 
   if (!setup_http (app, error))
@@ -592,6 +636,9 @@ lc_app_stop (LcApp *app, GCallback done, gpointer user_data)
     lc_api_set_ready (app->api, FALSE);
   if (app->recover_cancellable)
     g_cancellable_cancel (app->recover_cancellable);
+  /* Rooms close first: their sockets are connections the HTTP server waits for. */
+  if (app->hub)
+    lc_conference_hub_shutdown (app->hub);
   g_object_ref (app); /* until finish_stop */
   if (app->recovering)
     {
@@ -616,4 +663,11 @@ lc_app_get_live (LcApp *app)
 {
   g_return_val_if_fail (LC_IS_APP (app), NULL);
   return app->live;
+}
+
+LcConferenceHub *
+lc_app_get_conference_hub (LcApp *app)
+{
+  g_return_val_if_fail (LC_IS_APP (app), NULL);
+  return app->hub;
 }

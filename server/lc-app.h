@@ -27,6 +27,9 @@ LcStore *lc_app_get_store (LcApp *app);
 LcHttpServer *lc_app_get_http_server (LcApp *app);
 /* The live-lesson registry (NULL before start). (transfer none) */
 LcLive *lc_app_get_live (LcApp *app);
+/* The conference rooms (NULL before start). (transfer none) */
+typedef struct _LcConferenceHub LcConferenceHub;
+LcConferenceHub *lc_app_get_conference_hub (LcApp *app);
 /* "http://127.0.0.1:PORT" (or https) for tests and the start-up message. (transfer full) */
 char *lc_app_dup_base_url (LcApp *app);
 

@@ -1,8 +1,10 @@
 /* lc-demo.c — demo data for `serve --demo` and the quick start: five Moscow
  * schools in three districts, a coordinator and a teacher per school with
- * random passwords (listed once in `out`), and a dozen scheduled open lessons
- * over the coming week. All in one transaction; nothing when schools exist.
- * Also the lesson of the demo broadcast (lc_demo_live_lesson). */
+ * random passwords (listed once in `out`), a dozen scheduled open lessons
+ * over the coming week, and three conferences between the schools (one whose
+ * room is open now for two hours, one tomorrow with an invitation still
+ * pending, one cancelled). All in one transaction; nothing when schools
+ * exist. Also the lesson of the demo broadcast (lc_demo_live_lesson). */
 #include "lc-demo.h"
 
 #include <string.h>
@@ -84,6 +86,34 @@ static const DemoLesson demo_lessons[] = {
     "Ищем симметрию и подобие в фасадах и мостах города.", FALSE },
   { 2, 7, 12, 0, 45, "Физика", 8, "Электричество дома",
     "Собираем простые цепи и разбираемся, почему выбивает пробки.", FALSE },
+};
+
+typedef struct
+{
+  int host;             /* index into demo_schools */
+  int invited[2];       /* indexes, -1 = none */
+  LcInviteStatus answers[2];
+  int day;              /* days after today; -1 = starts now (the room is open at once) */
+  int hour, minute;     /* Moscow time (day ≥ 0) */
+  int minutes;
+  const char *title;
+  const char *description;
+  const char *agenda;
+  gboolean cancelled;
+} DemoConference;
+
+static const DemoConference demo_conferences[] = {
+  { 0, { 1, 2 }, { LC_INVITE_ACCEPTED, LC_INVITE_ACCEPTED }, -1, 0, 0, 120,
+    "Межшкольный семинар: проектная неделя",
+    "Школы рассказывают о проектах учеников и договариваются о совместной защите.",
+    "1. Приветствие\n2. Проекты Школы № 57\n3. Проекты Лицея № 1535 и Школы № 1543\n4. Вопросы",
+    FALSE },
+  { 1, { 0, 3 }, { LC_INVITE_PENDING, LC_INVITE_ACCEPTED }, 1, 15, 0, 60,
+    "Методическое объединение учителей физики",
+    "Обмен опытом: лабораторные работы с цифровыми датчиками.", "", FALSE },
+  { 2, { 4, -1 }, { LC_INVITE_ACCEPTED, LC_INVITE_PENDING }, 2, 16, 0, 45,
+    "Олимпиада по информатике: разбор задач",
+    "Перенесена на следующую четверть.", "", TRUE },
 };
 
 typedef struct
@@ -194,12 +224,56 @@ add_lesson (LcStore *store, SeedContext *ctx, const DemoLesson *demo, const char
   return lc_store_insert_lesson (store, lesson, error);
 }
 
+/* Conferences: the first starts now (its room is open at once), the others
+ * at Moscow wall-clock times, booked by the host school's coordinator. */
+static gboolean
+add_conference (LcStore *store, SeedContext *ctx, const DemoConference *demo,
+                const char *const *school_ids, const char *const *coordinator_ids, GError **error)
+{
+  g_autoptr (LcConference) conference = lc_conference_new ();
+  gint64 today = ctx->now - ctx->now % DAY_S;
+
+  conference->id = lc_id_new ();
+  conference->title = g_strdup (demo->title);
+  conference->description = g_strdup (demo->description);
+  conference->agenda = g_strdup (demo->agenda);
+  conference->host_school_id = g_strdup (school_ids[demo->host]);
+  conference->created_by = g_strdup (coordinator_ids[demo->host]);
+  if (demo->day < 0)
+    conference->starts_at = ctx->now - ctx->now % 60;
+  else
+    conference->starts_at = today + (gint64)demo->day * DAY_S + demo->hour * 3600
+                            + demo->minute * 60 - MOSCOW_UTC_OFFSET_S;
+  conference->ends_at = conference->starts_at + demo->minutes * 60;
+  conference->max_participants_per_school = 10;
+  conference->waiting_room = FALSE;
+  conference->status = demo->cancelled ? LC_CONFERENCE_CANCELLED : LC_CONFERENCE_SCHEDULED;
+  conference->sequence = demo->cancelled ? 1 : 0;
+  for (gsize i = 0; i < G_N_ELEMENTS (demo->invited); i++)
+    {
+      LcConferenceInvite *invite;
+
+      if (demo->invited[i] < 0)
+        continue;
+      invite = lc_conference_invite_new (school_ids[demo->invited[i]], demo->answers[i]);
+      if (demo->answers[i] != LC_INVITE_PENDING)
+        {
+          invite->responded_at = ctx->now;
+          invite->responded_by = g_strdup (coordinator_ids[demo->invited[i]]);
+        }
+      g_ptr_array_add (conference->invites, invite);
+    }
+  conference->created_at = conference->updated_at = ctx->now;
+  return lc_store_insert_conference (store, conference, error);
+}
+
 static gboolean
 seed_in_transaction (LcStore *store, gpointer user_data, GError **error)
 {
   SeedContext *ctx = user_data;
   char *school_ids[G_N_ELEMENTS (demo_schools)] = { NULL };
   char *teacher_ids[G_N_ELEMENTS (demo_schools)] = { NULL };
+  char *coordinator_ids[G_N_ELEMENTS (demo_schools)] = { NULL };
   gboolean ok = TRUE;
 
   for (gsize i = 0; ok && i < G_N_ELEMENTS (demo_schools); i++)
@@ -207,11 +281,11 @@ seed_in_transaction (LcStore *store, gpointer user_data, GError **error)
       const DemoSchool *demo = &demo_schools[i];
       g_autofree char *coordinator_login = g_strconcat ("coord.", demo->code, NULL);
       g_autofree char *teacher_login = g_strconcat ("teacher.", demo->code, NULL);
-      g_autofree char *coordinator_id = NULL;
 
       ok = add_school (store, ctx, demo, &school_ids[i], error)
            && add_account (store, ctx, coordinator_login, demo->coordinator_name,
-                           LC_ROLE_COORDINATOR, demo, school_ids[i], TRUE, &coordinator_id, error)
+                           LC_ROLE_COORDINATOR, demo, school_ids[i], TRUE, &coordinator_ids[i],
+                           error)
            && add_account (store, ctx, teacher_login, demo->teacher_name, LC_ROLE_TEACHER, demo,
                            school_ids[i], demo->teacher_consents, &teacher_ids[i], error);
     }
@@ -222,6 +296,9 @@ seed_in_transaction (LcStore *store, gpointer user_data, GError **error)
       ok = add_lesson (store, ctx, demo, school_ids[demo->school], teacher_ids[demo->school],
                        error);
     }
+  for (gsize i = 0; ok && i < G_N_ELEMENTS (demo_conferences); i++)
+    ok = add_conference (store, ctx, &demo_conferences[i], (const char *const *)school_ids,
+                         (const char *const *)coordinator_ids, error);
   if (ok)
     lc_store_audit (store, NULL, "demo.seed", NULL, NULL, NULL, NULL);
 
@@ -229,6 +306,7 @@ seed_in_transaction (LcStore *store, gpointer user_data, GError **error)
     {
       g_free (school_ids[i]);
       g_free (teacher_ids[i]);
+      g_free (coordinator_ids[i]);
     }
   return ok;
 }
@@ -259,9 +337,9 @@ lc_demo_seed (LcStore *store, const LcKdfParams *kdf, gint64 now, GString *out, 
       g_prefix_error (error, "demo data: ");
       return FALSE;
     }
-  g_message ("demo: seeded %u schools, %u accounts and %u lessons",
+  g_message ("demo: seeded %u schools, %u accounts, %u lessons and %u conferences",
              (guint)G_N_ELEMENTS (demo_schools), (guint)G_N_ELEMENTS (demo_schools) * 2,
-             (guint)G_N_ELEMENTS (demo_lessons));
+             (guint)G_N_ELEMENTS (demo_lessons), (guint)G_N_ELEMENTS (demo_conferences));
 
   if (out != NULL)
     {

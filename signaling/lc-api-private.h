@@ -42,6 +42,10 @@ struct _LcApi
   char *recordings_dir;     /* <data_dir>/recordings */
   GHashTable *whip_buckets; /* client address → token bucket (lc-api-webrtc.c) */
   gint64 whip_pruned_us;
+
+  /* Conferences (lc-api-conferences.c, lc-api-calendar.c, lc-api-conference-ws.c). */
+  LcConferenceHub *conference_hub; /* nullable: participants_now 0, the WebSocket 503 */
+  GBytes *join_key; /* nullable: join links, join tokens and calendar keys answer 503 */
 };
 
 /* Who is calling. Anonymous callers have no principal (NULL). */
@@ -168,6 +172,9 @@ JsonArray *lc_api_lesson_recordings (LcApi *api, const LcPrincipal *p, const LcL
  * caller before. */
 gboolean lc_api_respond_file (LcRequest *req, const char *path, const char *content_type,
                               const char *etag, gboolean ranges, GError **error);
+/* Answer with the HTML page name of the web root (no-cache, the pages' CSP,
+ * Referrer-Policy); NOT_FOUND without a web root. Used by lc-api-pages.c. */
+gboolean lc_api_respond_page (LcApi *api, LcRequest *req, const char *name, GError **error);
 
 /* ---- routes ---- */
 
@@ -201,5 +208,60 @@ void lc_api_register_lessons (LcApi *api, LcHttpServer *server);
 void lc_api_register_webrtc (LcApi *api, LcHttpServer *server);
 void lc_api_register_hls (LcApi *api, LcHttpServer *server);
 void lc_api_register_recordings (LcApi *api, LcHttpServer *server);
+
+/* ---- conferences (lc-api-conferences.c: booking; lc-api-calendar.c: join
+ * links, room info, attendance, calendars, public config) ---- */
+
+/* May see the conference: an operator, or staff (coordinator or teacher) of
+ * its host school or of an invited school (whatever the invitation's state). */
+gboolean lc_can_see_conference (const LcPrincipal *p, const LcConference *conference);
+/* May edit or cancel it, hand out links for any of its schools and read its
+ * attendance: a coordinator of the host school or an operator. */
+gboolean lc_can_manage_conference (const LcPrincipal *p, const LcConference *conference);
+/* The room role of a logged-in account: host for the host school's
+ * coordinators and operators, participant for other staff of a school taking
+ * part (the host or an accepted invitation); FALSE when the account may not
+ * join. */
+gboolean lc_conference_account_role (const LcPrincipal *p, const LcConference *conference,
+                                     LcConferenceRole *role);
+
+/* The host school or an invited one (whatever the answer). */
+gboolean lc_conference_involves_school (const LcConference *conference, const char *school_id);
+
+/* The conference of the request's {id} capture (NOT_FOUND for a bad id or a
+ * missing one; visibility is the caller's business). (transfer full) */
+LcConference *lc_api_get_conference (LcApi *api, LcRequest *req, GError **error);
+/* Same, but NOT_FOUND unless p may see it. (transfer full) */
+LcConference *lc_api_get_visible_conference (LcApi *api, LcRequest *req, const LcPrincipal *p,
+                                             GError **error);
+/* When its room opens: starts_at − conferences.room_opens_before minutes. */
+gint64 lc_api_conference_opens_at (LcApi *api, const LcConference *conference);
+/* The status the API shows: a scheduled conference past its end is "ended". */
+LcConferenceStatus lc_conference_effective_status (const LcConference *conference, gint64 now);
+
+/* Scheduled and not over yet, the only state in which a conference, its
+ * invitations and its links change: LC_ERROR_CONFLICT otherwise. */
+gboolean lc_conference_require_changeable (const LcConference *conference, gint64 now,
+                                           GError **error);
+
+/* Keyset cursors over (starts_at, id), the order of lessons and conferences:
+ * parse the request's "cursor" (*set FALSE when absent; 400 when it is not
+ * one of ours); *values keeps *after_id alive (transfer full). */
+gboolean lc_api_time_cursor_parse (LcRequest *req, gboolean *set, gint64 *after_starts_at,
+                                   const char **after_id, JsonArray **values, GError **error);
+char *lc_api_time_cursor_encode (gint64 starts_at, const char *id);
+
+/* o[name] = t as RFC 3339 UTC. */
+void lc_json_set_time (JsonObject *o, const char *name, gint64 t);
+/* {id, name, short_name, district} of a school. */
+JsonNode *lc_school_summary_to_json (const LcSchool *school);
+/* The Conference object (schools resolved through ctx). */
+JsonNode *lc_conference_to_json (LcApi *api, LcLessonContext *ctx, const LcConference *conference,
+                                 GError **error);
+
+void lc_api_register_conferences (LcApi *api, LcHttpServer *server);
+void lc_api_register_calendar (LcApi *api, LcHttpServer *server);
+void lc_api_register_pages (LcApi *api, LcHttpServer *server);
+void lc_api_register_conference_ws (LcApi *api, LcHttpServer *server);
 
 G_END_DECLS

@@ -623,8 +623,8 @@ route_recording_file (LcApi *api, LcRequest *req, GError **error)
 
 /* ---- pages ---- */
 
-static gboolean
-respond_page (LcApi *api, LcRequest *req, const char *name, GError **error)
+gboolean
+lc_api_respond_page (LcApi *api, LcRequest *req, const char *name, GError **error)
 {
   g_autofree char *file = NULL;
 
@@ -644,13 +644,13 @@ respond_page (LcApi *api, LcRequest *req, const char *name, GError **error)
 static gboolean
 route_studio_page (LcApi *api, LcRequest *req, GError **error)
 {
-  return respond_page (api, req, "studio.html", error);
+  return lc_api_respond_page (api, req, "studio.html", error);
 }
 
 static gboolean
 route_watch_page (LcApi *api, LcRequest *req, GError **error)
 {
-  return respond_page (api, req, "watch.html", error);
+  return lc_api_respond_page (api, req, "watch.html", error);
 }
 
 LC_API_DEFINE_HANDLER (handle_recordings_list, route_recordings_list)

@@ -2,7 +2,8 @@
  * token), the CSRF rule for cookie requests, role checks, paging cursors,
  * JSON builders shared by every resource, and /healthz + /readyz.
  * Resources live in lc-api-auth.c, lc-api-schools.c, lc-api-accounts.c,
- * lc-api-lessons.c, lc-api-webrtc.c, lc-api-hls.c and lc-api-recordings.c. */
+ * lc-api-lessons.c, lc-api-webrtc.c, lc-api-hls.c, lc-api-recordings.c,
+ * lc-api-conferences.c and lc-api-calendar.c. */
 #include "signaling/lc-api-private.h"
 
 #include <string.h>
@@ -21,6 +22,8 @@ lc_api_dispose (GObject *object)
 
   g_clear_object (&api->store);
   g_clear_object (&api->live);
+  g_clear_object (&api->conference_hub);
+  g_clear_pointer (&api->join_key, g_bytes_unref);
   g_clear_pointer (&api->config, lc_config_unref);
   G_OBJECT_CLASS (lc_api_parent_class)->dispose (object);
 }
@@ -111,6 +114,24 @@ lc_api_set_web_root (LcApi *api, const char *web_root)
   g_return_if_fail (LC_IS_API (api));
   g_free (api->web_root);
   api->web_root = web_root != NULL && web_root[0] != '\0' ? g_strdup (web_root) : NULL;
+}
+
+void
+lc_api_set_conference_hub (LcApi *api, LcConferenceHub *hub)
+{
+  g_return_if_fail (LC_IS_API (api));
+  g_return_if_fail (hub == NULL || G_IS_OBJECT (hub));
+  g_set_object (&api->conference_hub, hub);
+}
+
+void
+lc_api_set_join_key (LcApi *api, GBytes *join_key)
+{
+  g_return_if_fail (LC_IS_API (api));
+  if (join_key != NULL)
+    g_bytes_ref (join_key);
+  g_clear_pointer (&api->join_key, g_bytes_unref);
+  api->join_key = join_key;
 }
 
 /* ---- principal ---- */
@@ -980,4 +1001,8 @@ lc_api_register (LcApi *api, LcHttpServer *server)
   lc_api_register_webrtc (api, server);
   lc_api_register_hls (api, server);
   lc_api_register_recordings (api, server);
+  lc_api_register_conferences (api, server);
+  lc_api_register_calendar (api, server);
+  lc_api_register_pages (api, server);
+  lc_api_register_conference_ws (api, server);
 }

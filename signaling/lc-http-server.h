@@ -130,6 +130,23 @@ void lc_request_respond_error (LcRequest *req, const GError *error);
 void lc_request_respond_problem (LcRequest *req, int lc_error_code, const char *field,
                                  const char *format, ...) G_GNUC_PRINTF (4, 5);
 
+/* WebSocket upgrade (RFC 6455) of a GET request, answered synchronously from
+ * the handler: no subprotocol, no extension (permessage-deflate stays off:
+ * ~100 KB of zlib state per socket). A bad handshake fails with
+ * LC_ERROR_MALFORMED (answer it with respond_error: 400). On success the
+ * request is answered with 101; once that is written, accepted runs on the
+ * main context with the new connection (transfer none: ref it to keep it),
+ * whose incoming messages are limited to max_incoming_payload bytes (larger
+ * ones close it with 1009 before they are buffered). The connection stays
+ * counted against max_connections until the socket closes, leaves the HTTP
+ * timeouts (the WebSocket has its own heartbeat) and is cut at server
+ * shutdown. destroy (nullable) frees user_data afterwards, also when the
+ * upgrade never completes. */
+typedef void (*LcWebsocketAccepted) (SoupWebsocketConnection *ws, gpointer user_data);
+gboolean lc_request_accept_websocket (LcRequest *req, guint64 max_incoming_payload,
+                                      LcWebsocketAccepted accepted, gpointer user_data,
+                                      GDestroyNotify destroy, GError **error);
+
 /* Render the problem+json body for an error (pure; for tests). (transfer full) */
 char *lc_problem_to_json (const GError *error, const char *instance);
 

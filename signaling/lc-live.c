@@ -17,6 +17,7 @@
 #include "streamer/lc-hls.h"
 #include "streamer/lc-sdp.h"
 #include "streamer/lc-synthetic-source.h"
+#include "streamer/lc-transcode.h"
 #include "streamer/lc-webrtc-session.h"
 #include "streamer/lc-whip-ingest.h"
 
@@ -64,6 +65,10 @@ struct _LiveLesson
   char *publisher_client;
   LcSyntheticSource *synthetic;
   LcFanout *fanout;
+  /* media.transcode_vp8: HLS and the recorder consume its H.264 output
+   * channel (VP8 transcoded, H.264 passed through), viewers the channel. */
+  LcTranscoder *transcoder;
+  gulong output_handler;
   LcHlsPackager *hls;
   gulong hls_handler;
   gboolean hls_failed_to_start;
@@ -408,6 +413,12 @@ on_recorder_finished (LcRecorder *recorder, gboolean ok, gpointer user_data)
 
   g_info ("lesson %s: recording %s %s", ll->id, lc_recorder_get_recording_id (recorder),
           ok ? "ready" : "failed");
+  /* The Recording row says h264; where the video came from is noted here. */
+  if (ll->transcoder != NULL && lc_transcoder_is_transcoding (ll->transcoder))
+    g_message ("lesson %s: recording %s: video transcoded from the publisher's VP8 to H.264 "
+               "(%" G_GUINT64_FORMAT " frames)",
+               ll->id, lc_recorder_get_recording_id (recorder),
+               lc_transcoder_get_frames_encoded (ll->transcoder));
   ll->recorder_done = TRUE;
   schedule_tick (ll->live);
 }
@@ -472,15 +483,38 @@ start_consumers (LiveLesson *ll)
   LcLive *live = ll->live;
   LcConfig *config = live->config;
   g_autoptr (GError) error = NULL;
+  LcChannel *media = ll->channel; /* what HLS and the recorder consume */
 
   ll->fanout = lc_fanout_webrtcbin_new (ll->channel, live->ice,
                                         (guint)lc_config_get_int (config, "webrtc.max_viewers"));
+
+  if (lc_config_get_bool (config, "media.transcode_vp8")
+      && (lc_config_get_bool (config, "hls.enabled")
+          || (lc_config_get_bool (config, "recording.enabled") && ll->lesson->recording)))
+    {
+      ll->transcoder = lc_transcoder_new (
+          ll->channel, (guint)lc_config_get_int (config, "hls.segment_duration"));
+      if (lc_transcoder_start (ll->transcoder, &error))
+        {
+          media = lc_transcoder_get_output (ll->transcoder);
+          ll->output_handler
+              = g_signal_connect (media, "consumer-failed", G_CALLBACK (on_consumer_failed), ll);
+        }
+      else
+        {
+          g_warning ("lesson %s: VP8 transcoding cannot start (a VP8 publisher gets no HLS or "
+                     "recording): %s",
+                     ll->id, error->message);
+          g_clear_object (&ll->transcoder);
+          g_clear_error (&error);
+        }
+    }
 
   if (lc_config_get_bool (config, "hls.enabled"))
     {
       g_autofree char *dir = g_build_filename (live->hls_dir, ll->id, NULL);
 
-      ll->hls = lc_hls_packager_new (ll->channel, dir,
+      ll->hls = lc_hls_packager_new (media, dir,
                                      (guint)lc_config_get_int (config, "hls.segment_duration"),
                                      (guint)lc_config_get_int (config, "hls.window"));
       ll->hls_handler
@@ -503,7 +537,7 @@ start_consumers (LiveLesson *ll)
 
       fill_recording_meta (ll, &meta, &school, &teacher);
       ll->recorder
-          = lc_recorder_new (ll->channel, live->store, live->recordings_dir, ll->id, &meta);
+          = lc_recorder_new (media, live->store, live->recordings_dir, ll->id, &meta);
       lc_recorder_set_fragment_duration (
           ll->recorder, (guint)lc_config_get_int (config, "recording.fragment_duration"));
       ll->recorder_handler
@@ -592,12 +626,17 @@ free_lesson (LiveLesson *ll)
       g_signal_handler_disconnect (ll->channel, ll->channel_handlers[i]);
   if (!ll->ended)
     lc_channel_finish (ll->channel);
+  if (ll->transcoder != NULL)
+    lc_consumer_finish (LC_CONSUMER (ll->transcoder)); /* idempotent; also after a failure */
   if (ll->hls_handler != 0)
     g_signal_handler_disconnect (ll->hls, ll->hls_handler);
   g_clear_object (&ll->hls);
   if (ll->recorder_handler != 0)
     g_signal_handler_disconnect (ll->recorder, ll->recorder_handler);
   g_clear_object (&ll->recorder);
+  if (ll->output_handler != 0)
+    g_signal_handler_disconnect (lc_transcoder_get_output (ll->transcoder), ll->output_handler);
+  g_clear_object (&ll->transcoder);
   g_clear_object (&ll->channel);
   g_clear_pointer (&ll->hls_clients, g_hash_table_unref);
   g_clear_pointer (&ll->lesson, lc_lesson_free);
@@ -645,8 +684,12 @@ end_lesson (LiveLesson *ll, const char *reason)
     lc_synthetic_source_stop (ll->synthetic);
   detach_publisher (ll);
   close_viewers (ll);
-  /* HLS writes ENDLIST, the recorder finalises (in its worker). */
+  /* HLS writes ENDLIST, the recorder finalises (in its worker). With a
+   * transcoder in between, its finish drains the encoder first (it is
+   * called again here in case it failed and left the channel). */
   lc_channel_finish (ll->channel);
+  if (ll->transcoder != NULL)
+    lc_consumer_finish (LC_CONSUMER (ll->transcoder));
 
   if (ll->media_started)
     {
@@ -1332,7 +1375,30 @@ hls_state_name (LiveLesson *ll)
     return "unavailable";
   if (ll->hls_failed_to_start)
     return "failed";
+  if (ll->transcoder != NULL && lc_transcoder_get_error (ll->transcoder) != NULL
+      && lc_hls_packager_get_state (ll->hls) != LC_HLS_ENDED)
+    return "failed";
   return lc_hls_state_to_string (lc_hls_packager_get_state (ll->hls));
+}
+
+/* Why HLS is unavailable or failed (nullable). */
+static const char *
+hls_reason (LiveLesson *ll)
+{
+  if (ll->hls == NULL)
+    return lc_config_get_bool (ll->live->config, "hls.enabled")
+               ? "HLS could not be set up for this lesson"
+               : "HLS is switched off on this server (hls.enabled = false)";
+  if (ll->transcoder != NULL && lc_transcoder_get_error (ll->transcoder) != NULL)
+    return lc_transcoder_get_error (ll->transcoder);
+  switch (lc_hls_packager_get_state (ll->hls))
+    {
+    case LC_HLS_UNAVAILABLE:
+    case LC_HLS_FAILED:
+      return lc_hls_packager_get_error (ll->hls);
+    default:
+      return ll->hls_failed_to_start ? "HLS could not be set up for this lesson" : NULL;
+    }
 }
 
 JsonNode *
@@ -1362,6 +1428,8 @@ lc_live_dup_status_json (LcLive *live, const char *lesson_id)
   else
     json_object_set_null_member (o, "video_codec");
   json_object_set_string_member (o, "hls", hls_state_name (ll));
+  if (hls_reason (ll) != NULL)
+    json_object_set_string_member (o, "hls_reason", hls_reason (ll));
   viewers = json_object_new ();
   json_object_set_int_member (viewers, "webrtc",
                               ll->fanout != NULL ? lc_fanout_get_viewer_count (ll->fanout) : 0);

@@ -573,3 +573,105 @@ lc_request_respond_problem (LcRequest *req, int lc_error_code, const char *field
     lc_error_set_field (error, field);
   lc_request_respond_error (req, error);
 }
+
+/* ---- WebSocket upgrade ---- */
+
+typedef struct
+{
+  guint64 max_incoming_payload;
+  LcWebsocketAccepted accepted;
+  gpointer user_data;
+  GDestroyNotify destroy;
+  char *origin;
+  gboolean done;
+} Upgrade;
+
+static void
+upgrade_free (gpointer data, GClosure *closure)
+{
+  Upgrade *upgrade = data;
+
+  if (upgrade->destroy != NULL)
+    upgrade->destroy (upgrade->user_data);
+  g_free (upgrade->origin);
+  g_free (upgrade);
+}
+
+/* The 101 is out (the connection's own handler ran first and took the
+ * connection off its HTTP deadlines): the stream now belongs to the socket. */
+static void
+on_upgrade_written (SoupServerMessage *msg, gpointer user_data)
+{
+  Upgrade *upgrade = user_data;
+  g_autoptr (GIOStream) stream = NULL;
+  g_autoptr (SoupWebsocketConnection) ws = NULL;
+
+  if (upgrade->done || soup_server_message_get_status (msg) != SOUP_STATUS_SWITCHING_PROTOCOLS)
+    return;
+  upgrade->done = TRUE; /* freed with the message */
+  g_object_ref (msg);
+  stream = soup_server_message_steal_connection (msg);
+  if (stream != NULL)
+    {
+      ws = soup_websocket_connection_new (stream, soup_server_message_get_uri (msg),
+                                          SOUP_WEBSOCKET_CONNECTION_SERVER, upgrade->origin, NULL,
+                                          NULL);
+      soup_websocket_connection_set_max_incoming_payload_size (ws, upgrade->max_incoming_payload);
+      soup_websocket_connection_set_keepalive_interval (ws, 0);
+      upgrade->accepted (ws, upgrade->user_data);
+    }
+  g_object_unref (msg);
+}
+
+gboolean
+lc_request_accept_websocket (LcRequest *req, guint64 max_incoming_payload,
+                             LcWebsocketAccepted accepted, gpointer user_data,
+                             GDestroyNotify destroy, GError **error)
+{
+  g_autoptr (GError) handshake_error = NULL;
+  Upgrade *upgrade;
+
+  g_return_val_if_fail (req != NULL && accepted != NULL, FALSE);
+
+  if (req->responded || req->finished)
+    {
+      lc_set_error (error, LC_ERROR_INTERNAL, NULL, "the request was already answered");
+      if (destroy != NULL)
+        destroy (user_data);
+      return FALSE;
+    }
+  if (!soup_websocket_server_check_handshake (req->msg, NULL, NULL, NULL, &handshake_error))
+    {
+      lc_set_error (error, LC_ERROR_MALFORMED, NULL, "not a valid WebSocket handshake: %s",
+                    handshake_error->message);
+      if (destroy != NULL)
+        destroy (user_data);
+      return FALSE;
+    }
+
+  upgrade = g_new0 (Upgrade, 1);
+  upgrade->max_incoming_payload = max_incoming_payload;
+  upgrade->accepted = accepted;
+  upgrade->user_data = user_data;
+  upgrade->destroy = destroy;
+  upgrade->origin = g_strdup (lc_request_get_header (req, "Origin"));
+
+  req->responded = TRUE;
+  /* Sets 101 and the Sec-WebSocket-Accept header; no extension offered. */
+  soup_websocket_server_process_handshake (req->msg, NULL, NULL, NULL, NULL);
+  g_signal_connect_data (req->msg, "wrote-informational", G_CALLBACK (on_upgrade_written), upgrade,
+                         upgrade_free, 0);
+  if (req->paused)
+    {
+      req->paused = FALSE;
+      soup_server_message_unpause (req->msg);
+    }
+  if (req->server != NULL)
+    {
+      LcHttpConn *conn = lc_http_server_lookup_conn (req->server, req->msg);
+
+      if (conn != NULL)
+        lc_http_conn_responded (conn, req->msg);
+    }
+  return TRUE;
+}

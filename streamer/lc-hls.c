@@ -17,7 +17,8 @@
  * closed, so a segment URL only ever serves a complete file; then the
  * playlist (lc-playlist.c) is rewritten atomically (temp + rename).
  *
- * A publisher gap drains the pipeline (EOS: the last segment is closed) and
+ * A publisher gap drains the pipeline (EOS: the last segment is closed),
+ * then the packager is "drained" (signal, lc_hls_packager_is_drained) and
  * the next publisher gets a new pipeline whose first segment carries
  * EXT-X-DISCONTINUITY. finish() drains too, then writes ENDLIST.
  *
@@ -82,6 +83,7 @@ struct _LcHlsPackager
   gboolean started;
   gboolean finishing; /* finish() called; a self-ref is held until done */
   gboolean publisher_gone;
+  gboolean drained; /* the gap's drain is complete (lc_hls_packager_is_drained) */
   Phase phase;
   guint generation;
   GstElement *pipeline;
@@ -120,6 +122,7 @@ G_DEFINE_TYPE_WITH_CODE (LcHlsPackager, lc_hls_packager, G_TYPE_OBJECT,
 enum
 {
   SIGNAL_STATE_CHANGED,
+  SIGNAL_DRAINED,
   N_SIGNALS
 };
 
@@ -248,6 +251,19 @@ set_state (LcHlsPackager *self, LcHlsState state)
           lc_hls_state_to_string (state));
   self->state = state;
   g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, (int)state);
+}
+
+/* Main context: the publisher is gone and no pipeline is left (the last
+ * segment was renamed and listed before the pipeline stopped): drained. */
+static void
+check_drained (LcHlsPackager *self)
+{
+  if (self->drained || !self->publisher_gone || self->phase != PHASE_NONE || self->failed
+      || self->finishing || self->state == LC_HLS_ENDED)
+    return;
+  self->drained = TRUE;
+  GST_INFO ("lesson %s: hls drained after the publisher gap", self->lesson_id);
+  g_signal_emit (self, signals[SIGNAL_DRAINED], 0);
 }
 
 /* ---- files ---- */
@@ -830,7 +846,10 @@ settle (LcHlsPackager *self)
   if (self->failed)
     complete_failure (self);
   else
-    reconsider (self);
+    {
+      reconsider (self);
+      check_drained (self);
+    }
 }
 
 /* ---- bus ---- */
@@ -945,8 +964,9 @@ reconsider (LcHlsPackager *self)
     {
       g_free (self->error);
       self->error = g_strdup_printf (
-          "%s video cannot be packaged as HLS without a transcode, "
-          "and transcoding is not implemented",
+          "%s video cannot be packaged as HLS without a transcode to H.264, and "
+          "transcoding is switched off on this server (media.transcode_vp8 = false); "
+          "WebRTC viewers still get the video",
           g_str_equal (caps_name (video), "video/x-vp8") ? "VP8" : caps_name (video));
       set_state (self, LC_HLS_UNAVAILABLE);
       return;
@@ -1226,9 +1246,13 @@ hls_publisher_gap (LcConsumer *consumer, gboolean gone)
        * is marked as a discontinuity. */
       clear_source (&self->kind_timer);
       start_drain (self);
+      check_drained (self); /* at once when no pipeline ran */
     }
   else
-    reconsider (self);
+    {
+      self->drained = FALSE;
+      reconsider (self);
+    }
 }
 
 static void
@@ -1331,6 +1355,9 @@ lc_hls_packager_class_init (LcHlsPackagerClass *klass)
   signals[SIGNAL_STATE_CHANGED]
       = g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                       NULL, G_TYPE_NONE, 1, G_TYPE_INT);
+  /* "drained" (): main context, see lc_hls_packager_is_drained(). */
+  signals[SIGNAL_DRAINED] = g_signal_new ("drained", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 0);
   GST_DEBUG_CATEGORY_INIT (lc_hls_debug, "lc-hls", 0, "lessoncast HLS packager");
 }
 
@@ -1423,4 +1450,11 @@ lc_hls_packager_get_dir (LcHlsPackager *hls)
 {
   g_return_val_if_fail (LC_IS_HLS_PACKAGER (hls), NULL);
   return hls->dir;
+}
+
+gboolean
+lc_hls_packager_is_drained (LcHlsPackager *hls)
+{
+  g_return_val_if_fail (LC_IS_HLS_PACKAGER (hls), FALSE);
+  return hls->drained;
 }

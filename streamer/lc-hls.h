@@ -7,9 +7,12 @@
  * text itself comes from the pure module lc-playlist.c.
  *
  * Files: <dir>/index.m3u8 and <dir>/seg-<n>.ts (written atomically: temp + rename).
- * A VP8 channel cannot be packaged without a transcode: the state says so.
+ * A VP8 channel cannot be packaged without a transcode: the state says so
+ * (with media.transcode_vp8 the packager consumes an LcTranscoder's H.264
+ * output channel instead, see lc-transcode.h).
  *
- * Signal "state-changed" (LcHlsState) on the main context. */
+ * Signals on the main context: "state-changed" (LcHlsState); "drained" ()
+ * when a publisher gap's drain is complete (see lc_hls_packager_is_drained). */
 #pragma once
 
 #include "lc-channel.h"
@@ -37,5 +40,11 @@ gboolean lc_hls_packager_start (LcHlsPackager *hls, GError **error);
 LcHlsState lc_hls_packager_get_state (LcHlsPackager *hls);
 const char *lc_hls_packager_get_error (LcHlsPackager *hls);
 const char *lc_hls_packager_get_dir (LcHlsPackager *hls);
+/* Main context. TRUE while the publisher is gone and everything its session
+ * produced is final: the pipeline has stopped, no fragment is open, and the
+ * last (possibly short) segment is listed in the playlist on disk. FALSE
+ * again when a publisher comes back. "drained" is emitted each time it
+ * becomes TRUE. */
+gboolean lc_hls_packager_is_drained (LcHlsPackager *hls);
 
 G_END_DECLS

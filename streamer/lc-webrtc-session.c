@@ -406,7 +406,23 @@ lc_webrtc_ice_restart (GstElement *webrtcbin, const LcSdpFragment *frag, const L
       lc_set_error (error, LC_ERROR_UNAVAILABLE, NULL, "the session has no ICE stream to restart");
       return NULL;
     }
-  if (!nice_agent_restart_stream (NICE_AGENT (agent), stream_id))
+  /* Our credentials stay the same across the restart. libnice holds one
+   * credential set per stream, so it cannot keep the old one valid while the
+   * new one takes over (as libwebrtc does); and Chromium starts checks of its
+   * new ICE generation against our OLD credentials before our answer arrives
+   * and may select that pair at once. Changing them made such a browser keep
+   * checking with credentials we no longer accept until ICE failed (seen in
+   * about half of the browser restarts). The restart still renews everything
+   * else: the remote credentials and candidates, the check list and the
+   * selected pair. (nice_agent_restart_stream would also overwrite only the
+   * first characters of webrtcbin's 32-character ufrag: a libnice quirk.) */
+  if (!nice_agent_get_local_credentials (NICE_AGENT (agent), stream_id, &ufrag, &pwd))
+    {
+      lc_set_error (error, LC_ERROR_UNAVAILABLE, NULL, "the ICE agent has no local credentials");
+      return NULL;
+    }
+  if (!nice_agent_restart_stream (NICE_AGENT (agent), stream_id)
+      || !nice_agent_set_local_credentials (NICE_AGENT (agent), stream_id, ufrag, pwd))
     {
       lc_set_error (error, LC_ERROR_UNAVAILABLE, NULL, "the ICE agent refused the restart");
       return NULL;
@@ -431,12 +447,6 @@ lc_webrtc_ice_restart (GstElement *webrtcbin, const LcSdpFragment *frag, const L
                                         one);
       g_slist_free_full (one, (GDestroyNotify)nice_candidate_free);
     }
-  if (!nice_agent_get_local_credentials (NICE_AGENT (agent), stream_id, &ufrag, &pwd))
-    {
-      lc_set_error (error, LC_ERROR_UNAVAILABLE, NULL, "the ICE agent has no local credentials");
-      return NULL;
-    }
-
   g_autoptr (GString) answer = g_string_new (NULL);
   g_string_append_printf (answer, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\n", ufrag, pwd);
   first_local_media (webrtcbin, &mline, &mid);

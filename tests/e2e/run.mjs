@@ -24,6 +24,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
+import { conferenceScenario } from './conference.mjs';
 import { liveScenario } from './live.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -551,14 +552,16 @@ async function main() {
       });
       const page = context.pages()[0] || await context.newPage();
       page.setDefaultTimeout(STEP_TIMEOUT_MS);
-      // LC_E2E_PART=web or =live runs one part only (while working on it).
-      const part = process.env.LC_E2E_PART || 'all';
-      if (part !== 'live') await scenario(page, started.url, { login: started.login, password: started.password });
+      // LC_E2E_PART names the parts to run, comma-separated (web, live,
+      // conference); unset or "all" runs every part.
+      const partList = (process.env.LC_E2E_PART || 'all').split(',').map((p) => p.trim());
+      const runs = (name) => partList.includes('all') || partList.includes(name);
+      if (runs('web')) await scenario(page, started.url, { login: started.login, password: started.password });
       await context.close();
       context = null;
 
       let profiles = 0;
-      if (part !== 'web') await liveScenario({
+      if (runs('live')) await liveScenario({
         base: started.url,
         teachers: started.accounts.filter((a) => a.role === 'teacher'),
         step, assert, assertEqual, shot,
@@ -576,6 +579,32 @@ async function main() {
           return live;
         },
       });
+
+      // Conferences (conference.mjs): one browser, a fresh context (own
+      // cookies and localStorage) per person; the fake camera is browser-wide.
+      if (runs('conference')) {
+        const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+        try {
+          await conferenceScenario({
+            base: started.url,
+            accounts: started.accounts,
+            operator: { login: started.login, password: started.password },
+            step, assert, assertEqual, shot,
+            launch: async () => {
+              const conf = await browser.newContext({
+                baseURL: started.url,
+                locale: 'ru-RU',
+                timezoneId: 'Europe/Moscow',
+                viewport: { width: 1280, height: 900 },
+              });
+              conf.setDefaultTimeout(STEP_TIMEOUT_MS);
+              return conf;
+            },
+          });
+        } finally {
+          await browser.close().catch(() => {});
+        }
+      }
     }
   } catch (err) {
     failed += 1;

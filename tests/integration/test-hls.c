@@ -1,9 +1,9 @@
 /* test-hls.c — the HLS packager (streamer/lc-hls) on a real channel fed by a
  * synthetic H.264 + Opus publisher: playlist and segment durations (from the
  * playlist, from the files through GStreamer, and from ffprobe), decoding of
- * video and AAC audio, ENDLIST, a publisher gap → DISCONTINUITY, old segments
- * removed, a broken output directory → FAILED without disturbing another
- * consumer, VP8 → UNAVAILABLE; fed directly (no channel): the timestamp
+ * video and AAC audio, ENDLIST, a publisher gap → "drained" → DISCONTINUITY,
+ * old segments removed, a broken output directory → FAILED without disturbing
+ * another consumer, VP8 → UNAVAILABLE; fed directly (no channel): the timestamp
  * guards and the silence that fills an audio gap. */
 #include <math.h>
 #include <glib/gstdio.h>
@@ -769,27 +769,36 @@ no_fragment_open (gpointer data)
   return TRUE;
 }
 
-/* The drain after a publisher drop is complete: no fragment is still being
- * written and the playlist lists every segment file on disk (the last,
- * possibly very short, segment is renamed before the playlist is rewritten). */
-static gboolean
-gap_drained (gpointer data)
+/* The playlist lists every segment file on disk (the last, possibly very
+ * short, segment is renamed before the playlist is rewritten). */
+static void
+assert_all_segments_listed (Fixture *fx)
 {
-  Fixture *fx = data;
-  g_autoptr (GDir) dir = NULL;
-  g_autoptr (Playlist) playlist = NULL;
+  g_autoptr (GDir) dir = g_dir_open (fx->dir, 0, NULL);
+  g_autoptr (Playlist) playlist = playlist_read (fx->dir);
   const char *name;
   guint files = 0;
 
-  if (!no_fragment_open (fx))
-    return FALSE;
-  dir = g_dir_open (fx->dir, 0, NULL);
   g_assert_nonnull (dir);
   while ((name = g_dir_read_name (dir)) != NULL)
     if (g_str_has_prefix (name, "seg-") && g_str_has_suffix (name, ".ts"))
       files++;
-  playlist = playlist_read (fx->dir);
-  return playlist != NULL && playlist->uris->len == files;
+  g_assert_nonnull (playlist);
+  g_assert_cmpuint (playlist->uris->len, ==, files);
+}
+
+static void
+on_drained (LcHlsPackager *hls, gpointer user_data)
+{
+  guint *count = user_data;
+
+  (*count)++;
+}
+
+static gboolean
+drained_once (gpointer data)
+{
+  return *(guint *)data > 0;
 }
 
 /* A publisher drop closes the current segment; the reconnection starts a
@@ -797,20 +806,29 @@ gap_drained (gpointer data)
 static void
 test_discontinuity (Fixture *fx, gconstpointer data)
 {
+  guint drained = 0;
+
   start_packager (fx, 1, 10);
+  g_signal_connect (fx->hls, "drained", G_CALLBACK (on_drained), &drained);
   Publisher *first = publisher_start (fx->channel);
   wait_segments (fx, 1, 0, 20000);
+  g_assert_false (lc_hls_packager_is_drained (fx->hls));
   publisher_stop (first);
 
-  /* The gap closes the segment in progress without waiting for a keyframe
-   * (no half-written .tmp fragment is left once the pipeline drained). */
-  run_until (gap_drained, fx, 10000);
+  /* The gap closes the segment in progress without waiting for a keyframe;
+   * the packager says when that is done: no half-written .tmp fragment is
+   * left and the playlist lists every segment on disk. */
+  run_until (drained_once, &drained, 10000);
+  g_assert_true (lc_hls_packager_is_drained (fx->hls));
+  g_assert_true (no_fragment_open (fx));
+  assert_all_segments_listed (fx);
   g_autoptr (Playlist) closed = playlist_read (fx->dir);
   guint before_gap = closed->uris->len;
   g_assert_cmpuint (before_gap, >=, 2);
   g_assert_cmpint (lc_hls_packager_get_state (fx->hls), ==, LC_HLS_LIVE);
 
   Publisher *second = publisher_start (fx->channel);
+  g_assert_false (lc_hls_packager_is_drained (fx->hls)); /* a publisher is back */
   wait_segments (fx, before_gap + 1, 0, 20000);
   g_autoptr (Playlist) playlist = playlist_read (fx->dir);
   publisher_stop (second);

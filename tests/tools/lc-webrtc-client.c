@@ -54,6 +54,11 @@ struct _LcWebrtcClient
   guint width, height, fps;
   guint keyframe_interval;
   gboolean no_audio, no_video, no_decode;
+  guint video_bitrate;
+  char *video_pattern;
+  LcWebrtcClientFrameFunc frame_func;
+  gpointer frame_data;
+  gint64 posted_at; /* monotonic µs of the last POST */
 
   GMainContext *context; /* the caller's thread-default context */
   SoupSession *session;
@@ -95,6 +100,7 @@ client_clear (gpointer data)
   g_free (client->url);
   g_free (client->bearer);
   g_free (client->video_codec);
+  g_free (client->video_pattern);
   g_free (client->location);
   g_free (client->etag);
   g_clear_error (&client->error);
@@ -244,6 +250,26 @@ on_sink_buffer (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+/* Streaming thread: a raw (publisher) or received (viewer) video frame for
+ * the frame_func. The publisher's buffer is made writable first. */
+static GstPadProbeReturn
+on_video_frame (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  LcWebrtcClient *client = user_data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  g_autoptr (GstCaps) caps = gst_pad_get_current_caps (pad);
+
+  if (buffer == NULL || caps == NULL)
+    return GST_PAD_PROBE_OK;
+  if (client->role == LC_CLIENT_PUBLISHER)
+    {
+      buffer = gst_buffer_make_writable (buffer);
+      GST_PAD_PROBE_INFO_DATA (info) = buffer;
+    }
+  client->frame_func (buffer, caps, client->frame_data);
+  return GST_PAD_PROBE_OK;
+}
+
 /* ---- bus ---- */
 
 static gboolean
@@ -313,6 +339,8 @@ build_publisher (LcWebrtcClient *client, GError **error)
   gboolean vp8 = g_strcmp0 (client->video_codec, "vp8") == 0;
   /* 0 = keyframes only on request (PLI/FIR), like Chromium. */
   guint keyint = client->keyframe_interval > 0 ? client->keyframe_interval : 100000;
+  guint bitrate = client->video_bitrate > 0 ? client->video_bitrate : 600;
+  const char *pattern = client->video_pattern != NULL ? client->video_pattern : "pattern=smpte";
 
   if (!client->no_video)
     {
@@ -320,26 +348,37 @@ build_publisher (LcWebrtcClient *client, GError **error)
 
       if (vp8)
         video = g_strdup_printf (
-            "videotestsrc is-live=true pattern=smpte ! video/x-raw,width=%u,height=%u,"
+            "videotestsrc is-live=true %s ! video/x-raw,width=%u,height=%u,"
             "framerate=%u/1 ! videoconvert ! queue max-size-buffers=2 leaky=downstream ! "
-            "vp8enc deadline=1 cpu-used=8 keyframe-max-dist=%u target-bitrate=600000 ! "
+            "vp8enc name=lc-video-encoder deadline=1 cpu-used=8 keyframe-max-dist=%u "
+            "target-bitrate=%u ! "
             "rtpvp8pay pt=%d mtu=1200 picture-id-mode=15-bit ! capsfilter caps=\""
             "application/x-rtp,media=video,encoding-name=VP8,payload=%d,clock-rate=90000\"",
-            client->width, client->height, client->fps, keyint, PUBLISHER_VIDEO_PT,
-            PUBLISHER_VIDEO_PT);
+            pattern, client->width, client->height, client->fps, keyint, bitrate * 1000,
+            PUBLISHER_VIDEO_PT, PUBLISHER_VIDEO_PT);
       else
         video = g_strdup_printf (
-            "videotestsrc is-live=true pattern=smpte ! video/x-raw,width=%u,height=%u,"
+            "videotestsrc is-live=true %s ! video/x-raw,width=%u,height=%u,"
             "framerate=%u/1 ! videoconvert ! queue max-size-buffers=2 leaky=downstream ! "
-            "x264enc tune=zerolatency speed-preset=ultrafast bitrate=600 key-int-max=%u "
-            "threads=1 ! video/x-h264,profile=constrained-baseline ! "
+            "x264enc name=lc-video-encoder tune=zerolatency speed-preset=ultrafast bitrate=%u "
+            "key-int-max=%u threads=1 ! video/x-h264,profile=constrained-baseline ! "
             "rtph264pay pt=%d mtu=1200 config-interval=-1 aggregate-mode=zero-latency ! "
             "capsfilter caps=\"application/x-rtp,media=video,encoding-name=H264,payload=%d,"
             "clock-rate=90000,packetization-mode=(string)1\"",
-            client->width, client->height, client->fps, keyint, PUBLISHER_VIDEO_PT,
-            PUBLISHER_VIDEO_PT);
+            pattern, client->width, client->height, client->fps, bitrate, keyint,
+            PUBLISHER_VIDEO_PT, PUBLISHER_VIDEO_PT);
       if (!add_publisher_branch (client, video, error))
         return FALSE;
+      if (client->frame_func != NULL)
+        {
+          g_autoptr (GstElement) encoder
+              = gst_bin_get_by_name (GST_BIN (client->pipeline), "lc-video-encoder");
+          g_autoptr (GstPad) raw = encoder != NULL ? gst_element_get_static_pad (encoder, "sink")
+                                                   : NULL;
+
+          if (raw != NULL)
+            gst_pad_add_probe (raw, GST_PAD_PROBE_TYPE_BUFFER, on_video_frame, client, NULL);
+        }
     }
   if (!client->no_audio)
     {
@@ -481,6 +520,8 @@ on_webrtc_pad_added (GstElement *webrtc, GstPad *pad, gpointer user_data)
   g_object_set_data (G_OBJECT (counted), "lc-client", client);
   gst_pad_add_probe (counted, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
                      on_sink_buffer, GINT_TO_POINTER (video), NULL);
+  if (video && client->frame_func != NULL)
+    gst_pad_add_probe (counted, GST_PAD_PROBE_TYPE_BUFFER, on_video_frame, client, NULL);
 
   for (guint i = n; i > 0; i--)
     gst_element_sync_state_with_parent (chain[i - 1]);
@@ -684,6 +725,7 @@ send_offer (LcWebrtcClient *client)
       soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
     }
   client->step = STEP_POSTING;
+  client->posted_at = g_get_monotonic_time ();
   soup_session_send_and_read_async (client->session, msg, G_PRIORITY_DEFAULT, NULL, on_post_done,
                                     callback_data_new (client));
 }
@@ -809,6 +851,10 @@ lc_webrtc_client_new (const LcWebrtcClientOptions *options)
   client->no_audio = options->no_audio;
   client->no_video = options->no_video;
   client->no_decode = options->no_decode;
+  client->video_bitrate = options->video_bitrate;
+  client->video_pattern = g_strdup (options->video_pattern);
+  client->frame_func = options->frame_func;
+  client->frame_data = options->frame_data;
   client->context = g_main_context_ref_thread_default ();
   {
     /* Direct connections only (test servers are local; libproxy and ASan do not mix). */
@@ -1055,4 +1101,30 @@ lc_webrtc_client_wait_frames (LcWebrtcClient *client, guint64 n, guint timeout_m
 
   target = lc_webrtc_client_get_video_frames (client) + n;
   return iterate_until (client, frames_reached, &target, deadline);
+}
+
+gint64
+lc_webrtc_client_get_post_time (LcWebrtcClient *client)
+{
+  g_return_val_if_fail (client != NULL, 0);
+  return client->posted_at;
+}
+
+GstStructure *
+lc_webrtc_client_get_stats (LcWebrtcClient *client)
+{
+  GstStructure *copy = NULL;
+  const GstStructure *reply;
+  GstPromise *promise;
+
+  g_return_val_if_fail (client != NULL, NULL);
+  if (client->webrtc == NULL)
+    return NULL;
+  promise = gst_promise_new ();
+  g_signal_emit_by_name (client->webrtc, "get-stats", NULL, promise);
+  if (gst_promise_wait (promise) == GST_PROMISE_RESULT_REPLIED
+      && (reply = gst_promise_get_reply (promise)) != NULL)
+    copy = gst_structure_copy (reply);
+  gst_promise_unref (promise);
+  return copy;
 }

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <gst/gst.h>
 
 G_BEGIN_DECLS
 
@@ -24,6 +25,12 @@ typedef enum
   LC_CLIENT_PUBLISHER,
   LC_CLIENT_VIEWER,
 } LcClientRole;
+
+/* Called on a streaming thread for each raw video frame (caps: its
+ * video/x-raw caps). Publisher: before encoding, on a writable buffer the
+ * callee may draw into. Viewer: each decoded frame as it reaches the sink
+ * (with no_decode: each depayloaded frame, caps application/x-h264…). */
+typedef void (*LcWebrtcClientFrameFunc) (GstBuffer *buffer, GstCaps *caps, gpointer user_data);
 
 typedef struct
 {
@@ -36,6 +43,11 @@ typedef struct
   gboolean no_audio;        /* publisher: video only */
   gboolean no_video;        /* publisher: audio only */
   gboolean no_decode;       /* viewer: count depayloaded frames, do not decode (benchmarks) */
+  /* Added for the benchmarks (zero = the defaults above): */
+  guint video_bitrate;       /* publisher: kbit/s of the video encoder, default 600 */
+  const char *video_pattern; /* publisher: videotestsrc properties, default "pattern=smpte" */
+  LcWebrtcClientFrameFunc frame_func; /* nullable, see above */
+  gpointer frame_data;
 } LcWebrtcClientOptions;
 
 LcWebrtcClient *lc_webrtc_client_new (const LcWebrtcClientOptions *options);
@@ -61,5 +73,11 @@ guint64 lc_webrtc_client_get_audio_buffers (LcWebrtcClient *client);
 /* Iterate the thread-default context until the viewer has decoded at least n
  * more frames than now, or timeout. */
 gboolean lc_webrtc_client_wait_frames (LcWebrtcClient *client, guint64 n, guint timeout_ms);
+
+/* Monotonic time (µs) when the last offer was POSTed; 0 before. */
+gint64 lc_webrtc_client_get_post_time (LcWebrtcClient *client);
+/* webrtcbin's "get-stats" result (transfer full), NULL without a pipeline.
+ * Blocks the caller until webrtcbin answers (it does so on its own thread). */
+GstStructure *lc_webrtc_client_get_stats (LcWebrtcClient *client);
 
 G_END_DECLS

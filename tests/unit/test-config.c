@@ -116,7 +116,7 @@ static const ExpectedKey expected_keys[] = {
   { "webrtc.turn_ttl", LC_CONFIG_INT, "86400", 60, 604800 },
   { "webrtc.max_viewers", LC_CONFIG_INT, "500", 0, 100000 },
   { "media.allow_vp8", LC_CONFIG_BOOL, "true" },
-  { "media.transcode_vp8", LC_CONFIG_BOOL, "false" },
+  { "media.transcode_vp8", LC_CONFIG_BOOL, "true" },
   { "hls.enabled", LC_CONFIG_BOOL, "true" },
   { "hls.segment_duration", LC_CONFIG_INT, "2", 1, 10 },
   { "hls.window", LC_CONFIG_INT, "6", 3, 100 },

@@ -1,7 +1,9 @@
 /* test-migrations.c — numbered schema migrations of the SQLite store: a fresh
- * database, upgrades of a populated v1 and v2 database (v3: recordings), a
- * database newer than the code, and that a failing migration leaves the
- * database untouched. */
+ * database, upgrades of a populated v1, v2 (v3: recordings) and v3 database
+ * (v4: conferences, lessons.sequence), a database newer than the code, and that
+ * a failing migration leaves the database untouched. The store's SQL targets
+ * the latest schema, so rows of tables a later migration changes (lessons) are
+ * written into the old database with raw SQL. */
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -114,6 +116,33 @@ index_exists (sqlite3 *db, const char *name)
   return exists;
 }
 
+/* A lesson row as the v1..v3 schemas have it (no sequence column). */
+static void
+raw_insert_old_lesson (Fixture *f, const char *id, const char *school_id, const char *teacher_id,
+                       const char *status, const char *publish_key)
+{
+  sqlite3 *raw = open_raw (f);
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (raw,
+                                       "INSERT INTO lessons (id, title, description, subject, "
+                                       "grade, school_id, teacher_id, starts_at, ends_at, "
+                                       "visibility, recording, status, publish_key, created_at, "
+                                       "updated_at) VALUES (?1, 'Дроби на практике', '', "
+                                       "'Математика', 6, ?2, ?3, 1800000000, 1800002700, "
+                                       "'public', 1, ?4, ?5, 1700000000, 1700000000)",
+                                       -1, &stmt, NULL),
+                   ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, school_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, teacher_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, status, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 5, publish_key, -1, SQLITE_STATIC);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+  sqlite3_close (raw);
+}
+
 static void
 test_fresh (Fixture *f, gconstpointer data)
 {
@@ -210,8 +239,7 @@ test_upgrade_v1_with_data (Fixture *f, gconstpointer data)
   lesson->starts_at = 1800000000;
   lesson->ends_at = 1800002700;
   lesson->publish_key = lc_secret_new ("lpk");
-  g_assert_true (lc_store_insert_lesson (iface, lesson, &error));
-  g_assert_no_error (error);
+  raw_insert_old_lesson (f, lesson->id, school->id, teacher->id, "scheduled", lesson->publish_key);
 
   session->token_hash = g_strdup ("hash");
   session->account_id = g_strdup (teacher->id);
@@ -307,8 +335,8 @@ test_upgrade_v2_with_data (Fixture *f, gconstpointer data)
   lesson->ends_at = 1800002700;
   lesson->status = LC_LESSON_ENDED;
   lesson->publish_key = lc_secret_new ("lpk");
-  g_assert_true (lc_store_insert_lesson (iface, lesson, &error));
   g_assert_no_error (error);
+  raw_insert_old_lesson (f, lesson->id, school->id, teacher->id, "ended", lesson->publish_key);
   close_store (store);
 
   /* v2 on disk: no recordings table yet. */
@@ -368,6 +396,146 @@ test_upgrade_v2_with_data (Fixture *f, gconstpointer data)
   g_assert_cmpint (sqlite3_exec (raw,
                                  "UPDATE recordings SET state = 'archived'", NULL, NULL, NULL),
                    ==, SQLITE_CONSTRAINT);
+  sqlite3_close (raw);
+}
+
+/* v3 → v4 adds conferences, their invites and attendance, and lessons.sequence:
+ * a populated v3 database upgrades, its rows stay (sequence 0), and the new
+ * tables work, with their constraints in the schema. */
+/* Rows of tables no migration has changed yet, through the store. (transfer full) ids */
+static char *
+add_school_row (LcStore *store, const char *short_name)
+{
+  g_autoptr (LcSchool) school = lc_school_new ();
+  g_autoptr (GError) error = NULL;
+
+  school->id = lc_id_new ();
+  school->name = g_strdup_printf ("ГБОУ «%s»", short_name);
+  school->short_name = g_strdup (short_name);
+  school->district = g_strdup ("Хамовники");
+  g_assert_true (lc_store_insert_school (store, school, &error));
+  g_assert_no_error (error);
+  return g_strdup (school->id);
+}
+
+static char *
+add_teacher_row (LcStore *store, const char *school_id)
+{
+  g_autoptr (LcAccount) teacher = lc_account_new ();
+  g_autoptr (GError) error = NULL;
+
+  teacher->id = lc_id_new ();
+  teacher->login = g_strdup ("teacher.s57");
+  teacher->display_name = g_strdup ("Анна Петровна Смирнова");
+  teacher->school_id = g_strdup (school_id);
+  teacher->password_hash = g_strdup ("$scrypt$ln=10,r=8,p=1$AAAA$BBBB");
+  g_assert_true (lc_store_insert_account (store, teacher, &error));
+  g_assert_no_error (error);
+  return g_strdup (teacher->id);
+}
+
+static void
+test_upgrade_v3_with_data (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  LcStoreSqlite *store = open_store (f);
+  LcStore *iface = LC_STORE (store);
+  g_autoptr (LcRecording) recording = lc_recording_new ();
+  g_autofree char *lesson_id = lc_id_new ();
+  g_autofree char *publish_key = lc_secret_new ("lpk");
+  g_autofree char *school = NULL;
+  g_autofree char *guest = NULL;
+  g_autofree char *teacher = NULL;
+  sqlite3 *raw;
+
+  g_assert_true (lc_store_sqlite_migrate_to (store, 3, &error));
+  g_assert_no_error (error);
+  school = add_school_row (iface, "Школа № 57");
+  guest = add_school_row (iface, "Школа № 1535");
+  teacher = add_teacher_row (iface, school);
+  raw_insert_old_lesson (f, lesson_id, school, teacher, "live", publish_key);
+  recording->id = lc_id_new ();
+  recording->lesson_id = g_strdup (lesson_id);
+  recording->started_at = 1800000000;
+  g_assert_true (lc_store_insert_recording (iface, recording, &error));
+  g_assert_no_error (error);
+  close_store (store);
+
+  /* v3 on disk: no conference tables, no sequence column. */
+  raw = open_raw (f);
+  g_assert_cmpint (raw_int (raw, "PRAGMA user_version"), ==, 3);
+  g_assert_cmpint (raw_int (raw, "SELECT count(*) FROM sqlite_master WHERE name IN "
+                                 "('conferences', 'conference_invites', 'attendance')"),
+                   ==, 0);
+  g_assert_cmpint (raw_int (raw, "SELECT count(*) FROM pragma_table_info ('lessons') "
+                                 "WHERE name = 'sequence'"),
+                   ==, 0);
+  sqlite3_close (raw);
+
+  store = open_store (f);
+  iface = LC_STORE (store);
+  g_assert_true (lc_store_migrate (iface, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (lc_store_get_schema_version (iface), >=, 4);
+
+  {
+    g_autoptr (LcLesson) l = lc_store_get_lesson (iface, lesson_id, &error);
+    g_autoptr (LcRecording) r = lc_store_get_recording (iface, recording->id, &error);
+    g_autoptr (LcConference) conference = lc_conference_new ();
+    g_autoptr (LcConference) c = NULL;
+    g_autoptr (LcLesson) bumped = NULL;
+    g_autofree char *report = NULL;
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (l->title, ==, "Дроби на практике");
+    g_assert_cmpstr (l->publish_key, ==, publish_key);
+    g_assert_cmpint (l->status, ==, LC_LESSON_LIVE);
+    g_assert_cmpint (l->sequence, ==, 0); /* the default for existing rows */
+    g_assert_cmpstr (r->lesson_id, ==, lesson_id);
+
+    /* The sequence column works on the migrated rows. */
+    g_assert_true (lc_store_set_lesson_status (iface, lesson_id, LC_LESSON_ENDED, &error));
+    g_assert_no_error (error);
+    bumped = lc_store_get_lesson (iface, lesson_id, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (bumped->sequence, ==, 1);
+
+    conference->id = lc_id_new ();
+    conference->title = g_strdup ("Совместный урок");
+    conference->host_school_id = g_strdup (school);
+    conference->created_by = g_strdup (teacher);
+    conference->starts_at = 1800000000;
+    conference->ends_at = 1800003600;
+    g_ptr_array_add (conference->invites, lc_conference_invite_new (guest, LC_INVITE_PENDING));
+    g_assert_true (lc_store_insert_conference (iface, conference, &error));
+    g_assert_no_error (error);
+    c = lc_store_get_conference (iface, conference->id, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (c->invites->len, ==, 1);
+    g_assert_true (lc_store_check (iface, &report, &error));
+    g_assert_no_error (error);
+  }
+  close_store (store);
+
+  raw = open_raw (f);
+  g_assert_true (index_exists (raw, "conferences_starts"));
+  g_assert_true (index_exists (raw, "conferences_ends"));
+  g_assert_true (index_exists (raw, "conferences_host"));
+  g_assert_true (index_exists (raw, "conference_invites_school"));
+  g_assert_true (index_exists (raw, "attendance_conference"));
+  g_assert_true (index_exists (raw, "recordings_started")); /* v3 kept */
+  g_assert_cmpint (raw_int (raw, "SELECT count(*) FROM lessons"), ==, 1);
+  g_assert_cmpint (raw_int (raw, "SELECT count(*) FROM recordings"), ==, 1);
+  /* The CHECKs and the cascade are in the schema, not only in the code. */
+  g_assert_cmpint (sqlite3_exec (raw, "UPDATE conference_invites SET status = 'maybe'", NULL, NULL,
+                                 NULL),
+                   ==, SQLITE_CONSTRAINT);
+  g_assert_cmpint (sqlite3_exec (raw, "UPDATE conferences SET ends_at = starts_at", NULL, NULL,
+                                 NULL),
+                   ==, SQLITE_CONSTRAINT);
+  raw_exec (raw, "PRAGMA foreign_keys = ON");
+  raw_exec (raw, "DELETE FROM conferences");
+  g_assert_cmpint (raw_int (raw, "SELECT count(*) FROM conference_invites"), ==, 0);
   sqlite3_close (raw);
 }
 
@@ -474,6 +642,7 @@ main (int argc, char *argv[])
   ADD ("/common/migrations/step-by-step", test_step_by_step);
   ADD ("/common/migrations/upgrade-v1-with-data", test_upgrade_v1_with_data);
   ADD ("/common/migrations/upgrade-v2-with-data", test_upgrade_v2_with_data);
+  ADD ("/common/migrations/upgrade-v3-with-data", test_upgrade_v3_with_data);
   ADD ("/common/migrations/too-new", test_too_new);
   ADD ("/common/migrations/failure-rolls-back", test_failure_rolls_back);
   ADD ("/common/migrations/not-inside-transaction", test_not_inside_transaction);

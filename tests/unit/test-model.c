@@ -303,6 +303,7 @@ test_copy_lesson (void)
   lesson->recording = FALSE;
   lesson->status = LC_LESSON_LIVE;
   lesson->publish_key = g_strdup ("lpk_secret");
+  lesson->sequence = 3;
   lesson->created_at = 5;
   lesson->updated_at = 6;
 
@@ -322,8 +323,217 @@ test_copy_lesson (void)
   g_assert_false (copy->recording);
   g_assert_cmpint (copy->status, ==, LC_LESSON_LIVE);
   g_assert_cmpstr (copy->publish_key, ==, "lpk_secret");
+  g_assert_cmpint (copy->sequence, ==, 3);
   g_assert_cmpint (copy->created_at, ==, 5);
   g_assert_cmpint (copy->updated_at, ==, 6);
+}
+
+static void
+test_conference_names (void)
+{
+  static const char *const statuses[] = { "scheduled", "ended", "cancelled" };
+  static const char *const invites[] = { "pending", "accepted", "declined" };
+  static const char *const roles[] = { "host", "participant", "observer" };
+  LcConferenceStatus status;
+  LcInviteStatus invite;
+  LcConferenceRole role;
+
+  g_assert_cmpuint (count_names (lc_conference_status_names), ==, G_N_ELEMENTS (statuses));
+  g_assert_cmpuint (count_names (lc_invite_status_names), ==, G_N_ELEMENTS (invites));
+  g_assert_cmpuint (count_names (lc_conference_role_names), ==, G_N_ELEMENTS (roles));
+  for (guint i = 0; i < 3; i++)
+    {
+      g_assert_cmpstr (lc_conference_status_to_string ((LcConferenceStatus)i), ==, statuses[i]);
+      g_assert_cmpstr (lc_conference_status_names[i], ==, statuses[i]);
+      status = (LcConferenceStatus)99;
+      g_assert_true (lc_conference_status_from_string (statuses[i], &status));
+      g_assert_cmpint (status, ==, (int)i);
+
+      g_assert_cmpstr (lc_invite_status_to_string ((LcInviteStatus)i), ==, invites[i]);
+      g_assert_cmpstr (lc_invite_status_names[i], ==, invites[i]);
+      invite = (LcInviteStatus)99;
+      g_assert_true (lc_invite_status_from_string (invites[i], &invite));
+      g_assert_cmpint (invite, ==, (int)i);
+
+      g_assert_cmpstr (lc_conference_role_to_string ((LcConferenceRole)i), ==, roles[i]);
+      g_assert_cmpstr (lc_conference_role_names[i], ==, roles[i]);
+      role = (LcConferenceRole)99;
+      g_assert_true (lc_conference_role_from_string (roles[i], &role));
+      g_assert_cmpint (role, ==, (int)i);
+    }
+  g_assert_cmpint (LC_CONFERENCE_SCHEDULED, ==, 0);
+  g_assert_cmpint (LC_INVITE_PENDING, ==, 0);
+  g_assert_cmpint (LC_CONFERENCE_ROLE_HOST, ==, 0);
+
+  status = LC_CONFERENCE_ENDED;
+  g_assert_false (lc_conference_status_from_string ("canceled", &status));
+  g_assert_false (lc_conference_status_from_string ("live", &status)); /* a lesson status */
+  g_assert_false (lc_conference_status_from_string (NULL, &status));
+  g_assert_cmpint (status, ==, LC_CONFERENCE_ENDED); /* untouched on failure */
+  invite = LC_INVITE_DECLINED;
+  g_assert_false (lc_invite_status_from_string ("Accepted", &invite));
+  g_assert_false (lc_invite_status_from_string ("", &invite));
+  g_assert_cmpint (invite, ==, LC_INVITE_DECLINED);
+  role = LC_CONFERENCE_ROLE_OBSERVER;
+  g_assert_false (lc_conference_role_from_string ("operator", &role)); /* an account role */
+  g_assert_false (lc_conference_role_from_string ("host ", &role));
+  g_assert_cmpint (role, ==, LC_CONFERENCE_ROLE_OBSERVER);
+  g_assert_true (lc_invite_status_from_string ("pending", NULL));
+}
+
+static LcConference *
+make_conference (void)
+{
+  LcConference *conference = lc_conference_new ();
+  LcConferenceInvite *invite;
+
+  conference->id = g_strdup ("EEEEEEEEEEEEEEEEEEEEEE");
+  conference->title = g_strdup ("Совместный урок физики");
+  conference->description = g_strdup ("");
+  conference->agenda = g_strdup ("1. Опыт\n2. Вопросы");
+  conference->host_school_id = g_strdup ("host");
+  conference->created_by = g_strdup ("coordinator");
+  conference->starts_at = 1800000000;
+  conference->ends_at = 1800003600;
+  conference->max_participants_per_school = 25;
+  conference->waiting_room = TRUE;
+  conference->status = LC_CONFERENCE_CANCELLED;
+  conference->sequence = 4;
+  conference->created_at = 11;
+  conference->updated_at = 12;
+  g_ptr_array_add (conference->invites, lc_conference_invite_new ("pending-school", LC_INVITE_PENDING));
+  invite = lc_conference_invite_new ("accepted-school", LC_INVITE_ACCEPTED);
+  invite->responded_at = 1790000000;
+  invite->responded_by = g_strdup ("someone");
+  g_ptr_array_add (conference->invites, invite);
+  g_ptr_array_add (conference->invites,
+                   lc_conference_invite_new ("declined-school", LC_INVITE_DECLINED));
+  return conference;
+}
+
+static void
+test_conference_copy (void)
+{
+  g_autoptr (LcConference) fresh = lc_conference_new ();
+  g_autoptr (LcConference) conference = make_conference ();
+  g_autoptr (LcConference) copy = NULL;
+  g_autoptr (LcConferenceInvite) invite = NULL;
+  LcConferenceInvite *second;
+
+  /* Defaults: scheduled, an empty invite list that owns its elements. */
+  g_assert_cmpint (fresh->status, ==, LC_CONFERENCE_SCHEDULED);
+  g_assert_nonnull (fresh->invites);
+  g_assert_cmpuint (fresh->invites->len, ==, 0);
+  g_assert_false (fresh->waiting_room);
+  g_assert_cmpint (fresh->sequence, ==, 0);
+  g_assert_null (fresh->id);
+  lc_conference_free (NULL);
+  lc_conference_invite_free (NULL);
+  lc_attendance_free (NULL);
+
+  copy = lc_conference_copy (conference);
+  g_assert_true (copy->invites != conference->invites); /* deep */
+  g_assert_true (g_ptr_array_index (copy->invites, 0) != g_ptr_array_index (conference->invites, 0));
+  g_clear_pointer (&conference, lc_conference_free);
+  g_assert_cmpstr (copy->id, ==, "EEEEEEEEEEEEEEEEEEEEEE");
+  g_assert_cmpstr (copy->title, ==, "Совместный урок физики");
+  g_assert_cmpstr (copy->description, ==, "");
+  g_assert_cmpstr (copy->agenda, ==, "1. Опыт\n2. Вопросы");
+  g_assert_cmpstr (copy->host_school_id, ==, "host");
+  g_assert_cmpstr (copy->created_by, ==, "coordinator");
+  g_assert_cmpint (copy->starts_at, ==, 1800000000);
+  g_assert_cmpint (copy->ends_at, ==, 1800003600);
+  g_assert_cmpint (copy->max_participants_per_school, ==, 25);
+  g_assert_true (copy->waiting_room);
+  g_assert_cmpint (copy->status, ==, LC_CONFERENCE_CANCELLED);
+  g_assert_cmpint (copy->sequence, ==, 4);
+  g_assert_cmpint (copy->created_at, ==, 11);
+  g_assert_cmpint (copy->updated_at, ==, 12);
+  g_assert_cmpuint (copy->invites->len, ==, 3);
+  g_assert_cmpstr (((LcConferenceInvite *)g_ptr_array_index (copy->invites, 0))->school_id, ==,
+                   "pending-school");
+  second = g_ptr_array_index (copy->invites, 1);
+  g_assert_cmpstr (second->school_id, ==, "accepted-school");
+  g_assert_cmpint (second->status, ==, LC_INVITE_ACCEPTED);
+  g_assert_cmpint (second->responded_at, ==, 1790000000);
+  g_assert_cmpstr (second->responded_by, ==, "someone");
+
+  invite = lc_conference_invite_copy (second);
+  g_assert_true (invite->responded_by != second->responded_by);
+  g_assert_cmpstr (invite->school_id, ==, "accepted-school");
+  g_assert_cmpint (invite->status, ==, LC_INVITE_ACCEPTED);
+  g_assert_cmpint (invite->responded_at, ==, 1790000000);
+  g_assert_cmpstr (invite->responded_by, ==, "someone");
+  g_clear_pointer (&invite, lc_conference_invite_free);
+  invite = lc_conference_invite_new (NULL, LC_INVITE_PENDING);
+  g_assert_null (invite->school_id);
+  g_assert_null (invite->responded_by);
+  g_assert_cmpint (invite->responded_at, ==, 0);
+}
+
+static void
+test_conference_takes_part (void)
+{
+  g_autoptr (LcConference) conference = make_conference ();
+  LcConferenceInvite *invite;
+
+  invite = lc_conference_find_invite (conference, "accepted-school");
+  g_assert_nonnull (invite);
+  g_assert_true (invite == g_ptr_array_index (conference->invites, 1)); /* transfer none */
+  g_assert_true (lc_conference_find_invite (conference, "declined-school")
+                 == g_ptr_array_index (conference->invites, 2));
+  g_assert_null (lc_conference_find_invite (conference, "host")); /* the host is not invited */
+  g_assert_null (lc_conference_find_invite (conference, "other"));
+  g_assert_null (lc_conference_find_invite (conference, NULL));
+
+  g_assert_true (lc_conference_school_takes_part (conference, "host"));
+  g_assert_true (lc_conference_school_takes_part (conference, "accepted-school"));
+  g_assert_false (lc_conference_school_takes_part (conference, "pending-school"));
+  g_assert_false (lc_conference_school_takes_part (conference, "declined-school"));
+  g_assert_false (lc_conference_school_takes_part (conference, "other"));
+  g_assert_false (lc_conference_school_takes_part (conference, NULL));
+
+  /* Accepting later makes the school take part. */
+  invite = lc_conference_find_invite (conference, "pending-school");
+  invite->status = LC_INVITE_ACCEPTED;
+  g_assert_true (lc_conference_school_takes_part (conference, "pending-school"));
+}
+
+static void
+test_attendance_copy (void)
+{
+  g_autoptr (LcAttendance) attendance = lc_attendance_new ();
+  g_autoptr (LcAttendance) copy = NULL;
+  g_autoptr (LcAttendance) bare = NULL;
+
+  g_assert_cmpint (attendance->left_at, ==, 0);
+  g_assert_null (attendance->school_id);
+  bare = lc_attendance_copy (attendance);
+  g_assert_null (bare->id);
+  g_assert_null (bare->account_id);
+
+  attendance->id = g_strdup ("FFFFFFFFFFFFFFFFFFFFFF");
+  attendance->conference_id = g_strdup ("EEEEEEEEEEEEEEEEEEEEEE");
+  attendance->participant_id = g_strdup ("s:school:client-0123456789");
+  attendance->display_name = g_strdup ("Ученики 7Б");
+  attendance->school_id = g_strdup ("school");
+  attendance->account_id = g_strdup ("account");
+  attendance->role = LC_CONFERENCE_ROLE_OBSERVER;
+  attendance->joined_at = 1800000100;
+  attendance->left_at = 1800000200;
+
+  copy = lc_attendance_copy (attendance);
+  g_assert_true (copy->display_name != attendance->display_name);
+  g_clear_pointer (&attendance, lc_attendance_free);
+  g_assert_cmpstr (copy->id, ==, "FFFFFFFFFFFFFFFFFFFFFF");
+  g_assert_cmpstr (copy->conference_id, ==, "EEEEEEEEEEEEEEEEEEEEEE");
+  g_assert_cmpstr (copy->participant_id, ==, "s:school:client-0123456789");
+  g_assert_cmpstr (copy->display_name, ==, "Ученики 7Б");
+  g_assert_cmpstr (copy->school_id, ==, "school");
+  g_assert_cmpstr (copy->account_id, ==, "account");
+  g_assert_cmpint (copy->role, ==, LC_CONFERENCE_ROLE_OBSERVER);
+  g_assert_cmpint (copy->joined_at, ==, 1800000100);
+  g_assert_cmpint (copy->left_at, ==, 1800000200);
 }
 
 static void
@@ -367,6 +577,10 @@ main (int argc, char *argv[])
   g_test_add_func ("/common/model/copy-lesson", test_copy_lesson);
   g_test_add_func ("/common/model/copy-recording", test_copy_recording);
   g_test_add_func ("/common/model/free-filled", test_free_filled);
+  g_test_add_func ("/common/model/conference-names", test_conference_names);
+  g_test_add_func ("/common/model/conference-copy", test_conference_copy);
+  g_test_add_func ("/common/model/conference-takes-part", test_conference_takes_part);
+  g_test_add_func ("/common/model/attendance-copy", test_attendance_copy);
 
   return g_test_run ();
 }

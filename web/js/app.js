@@ -23,7 +23,7 @@ function navigate(route) {
 function showRoute(moveFocus) {
   const route = currentRoute();
   for (const [name, selector] of Object.entries(VIEWS)) $(selector).hidden = name !== route;
-  for (const link of document.querySelectorAll('.site-nav a')) {
+  for (const link of document.querySelectorAll('.site-nav a[href^="#"]')) {
     const active = (link.id === 'nav-staff') === (route === 'staff');
     if (active) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
