@@ -90,11 +90,11 @@ static const DemoLesson demo_lessons[] = {
 
 typedef struct
 {
-  int host;             /* index into demo_schools */
-  int invited[2];       /* indexes, -1 = none */
+  int host;       /* index into demo_schools */
+  int invited[2]; /* indexes, -1 = none */
   LcInviteStatus answers[2];
-  int day;              /* days after today; -1 = starts now (the room is open at once) */
-  int hour, minute;     /* Moscow time (day ≥ 0) */
+  int day;          /* days after today; -1 = starts now (the room is open at once) */
+  int hour, minute; /* Moscow time (day ≥ 0) */
   int minutes;
   const char *title;
   const char *description;
@@ -103,17 +103,39 @@ typedef struct
 } DemoConference;
 
 static const DemoConference demo_conferences[] = {
-  { 0, { 1, 2 }, { LC_INVITE_ACCEPTED, LC_INVITE_ACCEPTED }, -1, 0, 0, 120,
+  { 0,
+    { 1, 2 },
+    { LC_INVITE_ACCEPTED, LC_INVITE_ACCEPTED },
+    -1,
+    0,
+    0,
+    120,
     "Межшкольный семинар: проектная неделя",
     "Школы рассказывают о проектах учеников и договариваются о совместной защите.",
     "1. Приветствие\n2. Проекты Школы № 57\n3. Проекты Лицея № 1535 и Школы № 1543\n4. Вопросы",
     FALSE },
-  { 1, { 0, 3 }, { LC_INVITE_PENDING, LC_INVITE_ACCEPTED }, 1, 15, 0, 60,
+  { 1,
+    { 0, 3 },
+    { LC_INVITE_PENDING, LC_INVITE_ACCEPTED },
+    1,
+    15,
+    0,
+    60,
     "Методическое объединение учителей физики",
-    "Обмен опытом: лабораторные работы с цифровыми датчиками.", "", FALSE },
-  { 2, { 4, -1 }, { LC_INVITE_ACCEPTED, LC_INVITE_PENDING }, 2, 16, 0, 45,
+    "Обмен опытом: лабораторные работы с цифровыми датчиками.",
+    "",
+    FALSE },
+  { 2,
+    { 4, -1 },
+    { LC_INVITE_ACCEPTED, LC_INVITE_PENDING },
+    2,
+    16,
+    0,
+    45,
     "Олимпиада по информатике: разбор задач",
-    "Перенесена на следующую четверть.", "", TRUE },
+    "Перенесена на следующую четверть.",
+    "",
+    TRUE },
 };
 
 typedef struct
@@ -354,8 +376,8 @@ lc_demo_seed (LcStore *store, const LcKdfParams *kdf, gint64 now, GString *out, 
 
 #define DEMO_LIVE_TEACHER "teacher.s57"
 #define DEMO_LIVE_TITLE "Демонстрационный урок: как устроена трансляция"
-#define DEMO_LIVE_DESCRIPTION                                                                      \
-  "Синтетическая трансляция сервера (испытательная таблица с часами и тон), чтобы сразу "       \
+#define DEMO_LIVE_DESCRIPTION                                                                                                                                    \
+  "Синтетическая трансляция сервера (испытательная таблица с часами и тон), чтобы сразу " \
   "увидеть урок в эфире, его запись и просмотр по WebRTC и HLS."
 
 LcLesson *

@@ -93,6 +93,7 @@ struct _LcTranscoder
   GstAppSrc *src;      /* the running pipeline's input (ref), or NULL */
   GstElement *encoder; /* its x264enc (ref), or NULL */
   GstCaps *output_video_caps;
+  gboolean video_started; /* a frame was encoded since VP8 began: audio may follow */
   gboolean waiting_keyframe;
   gint64 last_output; /* monotonic µs of the last encoded frame */
   gint64 stall_since; /* monotonic µs the input queue was first found full, 0 = not */
@@ -254,6 +255,7 @@ on_encoded_sample (GstAppSink *sink, gpointer user_data)
   self->last_output = g_get_monotonic_time ();
   self->stall_since = 0;
   self->frames_encoded++;
+  self->video_started = TRUE;
   if (self->output_video_caps == NULL || !gst_caps_is_equal (self->output_video_caps, caps))
     {
       gst_caps_replace (&self->output_video_caps, caps);
@@ -578,6 +580,7 @@ transcoder_set_caps (LcConsumer *consumer, LcMediaKind kind, GstCaps *caps)
 {
   LcTranscoder *self = LC_TRANSCODER (consumer);
   GstAppSrc *src = NULL;
+  g_autoptr (GstCaps) announce = NULL;
   gboolean build = FALSE;
   gboolean pass = TRUE;
 
@@ -594,6 +597,16 @@ transcoder_set_caps (LcConsumer *consumer, LcMediaKind kind, GstCaps *caps)
         {
           self->mode = MODE_TRANSCODE;
           self->waiting_keyframe = TRUE;
+          self->video_started = FALSE;
+        }
+      /* Consumers learn at once that H.264 video is coming (they would
+       * otherwise start with the audio alone); the encoder's caps with size
+       * and profile follow with its first frame. */
+      if (self->output_video_caps == NULL)
+        {
+          self->output_video_caps
+              = gst_caps_from_string ("video/x-h264, stream-format=byte-stream, alignment=au");
+          announce = gst_caps_ref (self->output_video_caps);
         }
       gst_caps_replace (&self->input_caps, caps);
       if (self->src != NULL)
@@ -613,6 +626,8 @@ transcoder_set_caps (LcConsumer *consumer, LcMediaKind kind, GstCaps *caps)
 
   if (pass)
     lc_channel_set_caps (self->output, LC_MEDIA_VIDEO, caps);
+  if (announce != NULL)
+    lc_channel_set_caps (self->output, LC_MEDIA_VIDEO, announce);
   if (src != NULL)
     {
       gst_app_src_set_caps (src, caps);
@@ -667,6 +682,13 @@ transcoder_push (LcConsumer *consumer, LcMediaKind kind, GstBuffer *buffer)
       return FALSE;
     }
   mode = self->mode;
+  if (kind == LC_MEDIA_AUDIO && mode == MODE_TRANSCODE && !self->video_started)
+    {
+      /* Audio waits for the first encoded frame: consumers then start with
+       * both kinds (HLS would otherwise package the audio alone). */
+      LC_TRANSCODER_UNLOCK (self);
+      return TRUE;
+    }
   if (kind != LC_MEDIA_VIDEO || mode != MODE_TRANSCODE)
     {
       LC_TRANSCODER_UNLOCK (self);

@@ -37,10 +37,13 @@ void lc_webrtc_add_candidates (GstElement *webrtcbin, const LcSdpFragment *frag)
  * (transfer full) and stream id. FALSE before negotiation. */
 gboolean lc_webrtc_get_nice_stream (GstElement *webrtcbin, GObject **agent, guint *stream_id);
 
-/* ICE restart as the answerer: new local credentials, frag's credentials and
- * candidates as the remote ones. Returns the answer fragment (our new
- * ufrag/pwd, the first m-line's mid and our candidates, public address
- * applied), or NULL with LC_ERROR_UNAVAILABLE. Any thread. (transfer full) */
+/* ICE restart as the answerer: the libnice stream restarts (check list and
+ * selected pair renewed) with frag's credentials and candidates as the remote
+ * ones; our own credentials stay the same (see the comment in the .c file:
+ * Chromium checks its new generation against them before our answer
+ * arrives). Returns the answer fragment (our ufrag/pwd, the first m-line's mid
+ * and our candidates, public address applied), or NULL with
+ * LC_ERROR_UNAVAILABLE. Any thread. (transfer full) */
 char *lc_webrtc_ice_restart (GstElement *webrtcbin, const LcSdpFragment *frag,
                              const LcIceConfig *ice, GError **error);
 

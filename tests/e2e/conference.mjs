@@ -196,6 +196,7 @@ export async function conferenceScenario({ base, accounts, operator, step, asser
       assert(clash, `no clash listed: ${JSON.stringify(problems)}`);
       assert(clash.text.includes('E2E: совместный урок'), `the clash names the booked conference: ${clash.text}`);
       assert(clash.text.includes('10:00'), `the clash shows its time in the city zone: ${clash.text}`);
+      await page.$eval('#check-box', (el) => el.scrollIntoView({ block: 'center' }));
       await shot(page, '21-conference-clash', { fullPage: false });
       // Submitting anyway is refused by the server (409) and said in the form.
       await page.click('#form-submit');
@@ -229,6 +230,7 @@ export async function conferenceScenario({ base, accounts, operator, step, asser
     contexts.push(admin);
     const op = admin.request;
     let conference = null;
+    let pair = null; // { host, guest }: schools free in the next hour
     const links = {};
     await step('the operator books a conference starting now with three join links', async () => {
       await apiLogin(op, base, operator.login, operator.password);
@@ -242,6 +244,7 @@ export async function conferenceScenario({ base, accounts, operator, step, asser
       const free = schools.filter((s) => !busy.has(s.id));
       assert(free.length >= 2, `two schools without a conference in the next hour needed, free: ${free.length}`);
       const [host, guest] = free;
+      pair = { host, guest };
       conference = await call(op, 'POST', '/api/v1/conferences', {
         title: 'E2E: конференция трёх участников', host_school_id: host.id, invited_school_ids: [guest.id],
         starts_at: new Date(now + 120e3).toISOString(), ends_at: new Date(now + 40 * 60e3).toISOString(),
@@ -420,6 +423,34 @@ export async function conferenceScenario({ base, accounts, operator, step, asser
         await person.page.waitForSelector('body[data-phase="ended"]', { timeout: ROOM_TIMEOUT_MS });
         assert((await person.page.textContent('#end-text')).includes('Организатор завершил'), `${person.key}: ended by the host`);
       }
+    });
+
+    await step('before the room opens: lobby with a countdown, then the lobby over the socket', async () => {
+      // An hour from now: the room opens conferences.room_opens_before (15 min) before.
+      const starts = Date.now() + 60 * 60e3;
+      const later = await call(op, 'POST', '/api/v1/conferences', {
+        title: 'E2E: позже', host_school_id: pair.host.id, invited_school_ids: [pair.guest.id],
+        starts_at: new Date(starts).toISOString(), ends_at: new Date(starts + 30 * 60e3).toISOString(),
+      }, [201]);
+      const link = await call(op, 'POST', `/api/v1/conferences/${later.id}/links`,
+        { school_id: pair.host.id, role: 'host', display_name: 'Ведущая Анна' }, [201]);
+      const context = await launch('lobby');
+      contexts.push(context);
+      const lobby = await context.newPage();
+      await watchForErrors(lobby, errors, 'lobby');
+      const url = new URL(link.url);
+      await lobby.goto(`${base}${url.pathname}${url.search}`);
+      await lobby.waitForSelector('#prejoin-lobby:not([hidden])');
+      const countdown = await lobby.waitForFunction(() => document.querySelector('#prejoin-countdown').textContent.trim());
+      assert(/^через \d+:\d\d/.test(await countdown.jsonValue()), `countdown "${await countdown.jsonValue()}"`);
+      assertEqual((await lobby.textContent('#join-button')).trim(), 'Подождать открытия', 'join button');
+      await lobby.click('#join-button');
+      await lobby.waitForSelector('body[data-phase="lobby"]');
+      await lobby.waitForFunction(() => /^\d+:\d\d/.test(document.querySelector('#lobby-countdown').textContent));
+      assert((await lobby.textContent('#lobby-status')).includes('Комната откроется в'), 'lobby status');
+      await shot(lobby, '27-conference-lobby', { fullPage: false });
+      await lobby.click('#lobby-leave');
+      await lobby.waitForSelector('body[data-phase="ended"]');
     });
 
     await step('conference pages: every string translated, no JavaScript errors or CSP violations', async () => {

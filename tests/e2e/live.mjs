@@ -424,15 +424,10 @@ export async function liveScenario(ctx) {
         await shot(studio, '14-studio-live');
       });
 
-      // KNOWN BUG (issue 3 stays open): a browser-initiated ICE restart of a
-      // WHIP session loses the media in about half the runs (the server
-      // restarts the libnice stream beneath webrtcbin). The C-level restart
-      // test (test-ingest, test-whip) passes; this browser step runs only with
-      // LC_E2E_ICE_RESTART=1 until the bug is fixed, and says so loudly.
-      if (process.env.LC_E2E_ICE_RESTART !== '1') {
-        console.log('# SKIP (KNOWN BUG, issue 3 open): browser ICE restart of a WHIP session is flaky; ' +
-          'run with LC_E2E_ICE_RESTART=1 to exercise it');
-      } else await step('ICE restart on the WHIP session (PATCH + If-Match): new credentials, the broadcast goes on', async () => {
+      // Chromium checks its new ICE generation against the server's current
+      // credentials before the PATCH answer arrives; the server keeps them
+      // across the restart (streamer/lc-webrtc-session.c), so this holds.
+      await step('ICE restart on the WHIP session (PATCH + If-Match): new credentials, the broadcast goes on', async () => {
         const transport = () => studio.evaluate(async () => {
           let found = null;
           (await window.__lcStudio.pc.getStats()).forEach((s) => {

@@ -109,27 +109,8 @@ function reexecInNetns() {
 
 /* ---- the daemon ---------------------------------------------------------- */
 
-/*
- * Sanitizer settings for the daemon (an ASan build under `make test`). GLib's
- * quark table is allocated by GLib's library constructor and deliberately
- * dropped when it grows past 2,048 quarks, which gst_init() does (the daemon
- * checks its GStreamer plugins at start-up). Debian's GLib has no frame
- * pointers, so the default fast unwinder records only malloc <- g_malloc for
- * it; with full unwinding the stack reaches _dl_init and exactly that one-time
- * allocation can be suppressed. The project's suppressions come first.
- */
-function sanitizerEnv(tmp) {
-  const env = { ...process.env };
-  if (!env.LSAN_OPTIONS && !env.ASAN_OPTIONS) return env; // not a sanitizer run
-  const supp = path.join(tmp, 'lsan.supp');
-  const project = process.env.LC_SOURCE_ROOT ? path.join(process.env.LC_SOURCE_ROOT, 'tests', 'lsan.supp') : null;
-  const base = project && fs.existsSync(project) ? fs.readFileSync(project, 'utf8') : '';
-  fs.writeFileSync(supp, `${base}\n# run.mjs: GLib's quark table, allocated in GLib's constructor (see run.mjs)\nleak:_dl_init\n`);
-  const lsan = (env.LSAN_OPTIONS || '').split(':').filter((o) => o && !o.startsWith('suppressions='));
-  env.LSAN_OPTIONS = [`suppressions=${supp}`, ...lsan].join(':');
-  env.ASAN_OPTIONS = [env.ASAN_OPTIONS, 'fast_unwind_on_malloc=0'].filter(Boolean).join(':');
-  return env;
-}
+// Sanitizer settings for the daemon (an ASan build) come from the test
+// environment of tests/meson.build: tests/lsan.supp and fast_unwind_on_malloc=0.
 
 function startServer(dataDir, logStream, env) {
   const args = ['serve', '--demo', '--data-dir', dataDir,
@@ -523,7 +504,7 @@ async function main() {
   console.log(`# daemon: ${BINARY}`);
   console.log(`# artifacts: ${ARTIFACTS}`);
 
-  const server = startServer(dataDir, log, sanitizerEnv(tmp));
+  const server = startServer(dataDir, log, process.env);
   let context = null;
   try {
     let started = null;
@@ -552,9 +533,10 @@ async function main() {
       });
       const page = context.pages()[0] || await context.newPage();
       page.setDefaultTimeout(STEP_TIMEOUT_MS);
-      // LC_E2E_PART names the parts to run, comma-separated (web, live,
-      // conference); unset or "all" runs every part.
-      const partList = (process.env.LC_E2E_PART || 'all').split(',').map((p) => p.trim());
+      // --part=… (tests/e2e/meson.build) or LC_E2E_PART names the parts to
+      // run, comma-separated (web, live, conference); unset or "all": every part.
+      const partArg = process.argv.find((a) => a.startsWith('--part='))?.slice('--part='.length);
+      const partList = (partArg || process.env.LC_E2E_PART || 'all').split(',').map((p) => p.trim());
       const runs = (name) => partList.includes('all') || partList.includes(name);
       if (runs('web')) await scenario(page, started.url, { login: started.login, password: started.password });
       await context.close();

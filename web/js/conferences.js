@@ -65,7 +65,7 @@ function takesPart(conference) {
   const school = account()?.school_id;
   if (!school) return false;
   if (conference.host_school?.id === school) return true;
-  return (conference.invites || []).some((i) => i.school?.id === school && i.status !== 'declined');
+  return (conference.invites || []).some((i) => i.school?.id === school && i.status === 'accepted');
 }
 
 export function schoolName(id) {
@@ -164,7 +164,9 @@ function conferenceCard(conference, { compact = false } = {}) {
     return h('li', { class: cls, dataset: { conferenceId: conference.id } },
       h('details', { class: 'conf__details' },
         h('summary', {}, h('span', { class: 'conf__time' }, formatCityTime(new Date(conference.starts_at))),
-          ' ', h('span', { class: 'conf__title' }, conference.title), ' ', statusBadge(conference)),
+          ' ', h('span', { class: 'conf__title' }, conference.title),
+          // The week's cells are narrow: a badge only when it is not the usual "scheduled".
+          conference.live || conference.status !== 'scheduled' ? [' ', statusBadge(conference)] : null),
         body));
   }
   return h('li', { class: cls, dataset: { conferenceId: conference.id } },

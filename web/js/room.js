@@ -98,8 +98,10 @@ function isHost() {
   return state.self?.role === 'host';
 }
 
+/** Everyone in the room; our own entry with our media and hand as they are now. */
 function allPeers() {
-  return state.self ? [state.self, ...state.peers.values()] : [...state.peers.values()];
+  const others = [...state.peers.values()];
+  return state.self ? [{ ...state.self, media: media.mediaState, hand: state.hand }, ...others] : others;
 }
 
 /* ---- phases --------------------------------------------------------------------- */
