@@ -242,7 +242,7 @@ ttff_summary (GString *out, const char *name, GPtrArray *viewers, gboolean decod
       g_array_append_val (values, ms);
     }
   if (values->len > 0)
-    g_string_append_printf (out, " %s=%.0f/%.0f", name, lc_bench_quantile (values, 0.5),
+    g_string_append_printf (out, " %s=%.0f/%.0f", name, lc_bench_median (values),
                             lc_bench_quantile (values, 0.9));
   else
     g_string_append_printf (out, " %s=-", name);
@@ -333,11 +333,11 @@ run_clients (const char *url, guint n, guint decoders)
       g_array_append_val (fps, frame_rate);
     }
   g_string_append_printf (result, " ok=%u failed=%u silent=%u", n - failed, failed, silent);
-  g_string_append_printf (result, " kbps=%.0f kbps_min=%.0f", lc_bench_quantile (kbps, 0.5),
+  g_string_append_printf (result, " kbps=%.0f kbps_min=%.0f", lc_bench_median (kbps),
                           lc_bench_quantile (kbps, 0.0));
-  g_string_append_printf (result, " loss=%.2f loss_max=%.2f", lc_bench_quantile (loss, 0.5),
+  g_string_append_printf (result, " loss=%.2f loss_max=%.2f", lc_bench_median (loss),
                           lc_bench_max (loss));
-  g_string_append_printf (result, " fps=%.1f fps_min=%.1f", lc_bench_quantile (fps, 0.5),
+  g_string_append_printf (result, " fps=%.1f fps_min=%.1f", lc_bench_median (fps),
                           lc_bench_quantile (fps, 0.0));
   ttff_summary (result, "ttff_decode", viewers, TRUE);
   ttff_summary (result, "ttff_depay", viewers, FALSE);
@@ -373,6 +373,7 @@ typedef struct
   guint viewers;
   LcBenchProc before, after;
   double cpu;
+  double publisher_fps; /* frames that reached the publisher's encoder per second */
   guint webrtc_viewers; /* as the server's API reports them during the window */
   char *result;         /* the client process's result line */
 } Step;
@@ -444,20 +445,25 @@ tell_child (GSubprocess *child, const char *command)
 }
 
 static gboolean
-measure_baseline (LcBenchServer *server, guint warmup, guint window, Step *step)
+measure_baseline (LcBenchServer *server, gint *frames, guint warmup, guint window, Step *step)
 {
+  gint frames0;
+
   step->viewers = 0;
   lc_bench_run_for (warmup * 1000);
   lc_bench_proc_sample (server->pid, &step->before);
+  frames0 = g_atomic_int_get (frames);
   lc_bench_run_for (window * 1000);
   lc_bench_proc_sample (server->pid, &step->after);
+  step->publisher_fps = (double)(g_atomic_int_get (frames) - frames0) * G_USEC_PER_SEC
+                        / (double)(step->after.wall_us - step->before.wall_us);
   step->cpu = lc_bench_proc_cpu_percent (&step->before, &step->after);
   return TRUE;
 }
 
 static gboolean
-run_step (LcBenchServer *server, const char *self_exe, guint n, guint decoders, guint warmup,
-          guint window, Step *step)
+run_step (LcBenchServer *server, gint *frames, const char *self_exe, guint n, guint decoders,
+          guint warmup, guint window, Step *step)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GSubprocess) child = NULL;
@@ -466,6 +472,7 @@ run_step (LcBenchServer *server, const char *self_exe, guint n, guint decoders, 
   g_autofree char *d_text = g_strdup_printf ("%u", MIN (decoders, n));
   LineReader out = { 0 };
   gboolean ok = FALSE;
+  gint frames0;
 
   step->viewers = n;
   child = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDIN_PIPE, &error,
@@ -486,10 +493,13 @@ run_step (LcBenchServer *server, const char *self_exe, guint n, guint decoders, 
   tell_child (child, "start");
   lc_bench_run_until (child_said, &out, 60000);
   lc_bench_proc_sample (server->pid, &step->before);
+  frames0 = g_atomic_int_get (frames);
   lc_bench_run_for (window * 500);
   step->webrtc_viewers = server_viewer_count (server);
   lc_bench_run_for (window * 500);
   lc_bench_proc_sample (server->pid, &step->after);
+  step->publisher_fps = (double)(g_atomic_int_get (frames) - frames0) * G_USEC_PER_SEC
+                        / (double)(step->after.wall_us - step->before.wall_us);
   tell_child (child, "stop");
   lc_bench_run_until (child_result, &out, 120000);
   step->cpu = lc_bench_proc_cpu_percent (&step->before, &step->after);
@@ -537,10 +547,11 @@ print_table (guint bitrate, GArray *steps, guint decoders)
   printf ("\n== %u kbit/s: server = lessoncast serve (pid accounting: utime+stime over the window); "
           "per viewer = (step - 0 viewers) / viewers ==\n",
           bitrate);
-  printf ("%7s %6s %9s %10s %8s %8s %9s %9s %9s %8s %7s %13s %13s %14s %6s\n", "viewers", "api",
-          "cpu %", "cpu/viewer", "viewers", "thr/v", "fds/v", "rss/v MiB", "kbit/s", "loss %",
+  printf ("%7s %6s %6s %9s %10s %8s %8s %9s %9s %9s %8s %7s %13s %13s %14s %6s\n", "viewers",
+          "api", "pub", "cpu %", "cpu/viewer", "viewers", "thr/v", "fds/v", "rss/v MiB", "kbit/s", "loss %",
           "fps", "ttff dec ms", "ttff depay", "g2g ms", "cl cpu");
-  printf ("%7s %6s %9s %10s %8s %8s %9s %9s %9s %8s %7s %13s %13s %14s %6s\n", "", "", "(1 core)",
+  printf ("%7s %6s %6s %9s %10s %8s %8s %9s %9s %9s %8s %7s %13s %13s %14s %6s\n", "", "",
+          "fps", "(1 core)",
           "(% core)", "per core", "", "", "", "med/min", "med/max", "med/min", "med/p90",
           "med/p90", "med/p90/max", "%");
   for (guint i = 0; i < steps->len; i++)
@@ -550,8 +561,9 @@ print_table (guint bitrate, GArray *steps, guint decoders)
 
       if (s->viewers == 0)
         {
-          printf ("%7u %6s %9.1f %10s %8s %8u %9u %9.1f   (publisher → ingest, HLS, recording)\n",
-                  0, "-", s->cpu, "-", "-", s->after.threads, s->after.fds, s->after.rss_mib);
+          printf ("%7u %6s %6.1f %9.1f %10s %8s %8u %9u %9.1f   (publisher → ingest, HLS, "
+                  "recording)\n",
+                  0, "-", s->publisher_fps, s->cpu, "-", "-", s->after.threads, s->after.fds, s->after.rss_mib);
           continue;
         }
       {
@@ -569,8 +581,9 @@ print_table (guint bitrate, GArray *steps, guint decoders)
         g_autofree char *c2 = g_strdup_printf ("%s/%s", loss, loss_max);
         g_autofree char *c3 = g_strdup_printf ("%s/%s", fps, fps_min);
 
-        printf ("%7u %6u %9.1f %10.2f %8.0f %8.2f %9.2f %9.2f %9s %8s %7s %13s %13s %14s %6s\n",
-                s->viewers, s->webrtc_viewers, s->cpu, per, per > 0 ? 100.0 / per : 0,
+        printf ("%7u %6u %6.1f %9.1f %10.2f %8.0f %8.2f %9.2f %9.2f %9s %8s %7s %13s %13s %14s "
+                "%6s\n",
+                s->viewers, s->webrtc_viewers, s->publisher_fps, s->cpu, per, per > 0 ? 100.0 / per : 0,
                 (double)((int)s->after.threads - (int)base->after.threads) / s->viewers,
                 (double)((int)s->after.fds - (int)base->after.fds) / s->viewers,
                 (s->after.rss_mib - base->after.rss_mib) / s->viewers, c1, c2, c3, ttff_dec,
@@ -578,7 +591,8 @@ print_table (guint bitrate, GArray *steps, guint decoders)
       }
     }
   printf ("(viewers: %u decode H.264 and read the stamp (ttff dec, g2g latency); the others "
-          "depayload and count only (ttff depay); api = WebRTC viewers the server reported)\n",
+          "depayload and count only (ttff depay); api = WebRTC viewers the server reported;\n"
+          " pub fps = frames the publisher encoded per second; fps = frames per viewer per second)\n",
           decoders);
   fflush (stdout);
 }
@@ -671,6 +685,7 @@ main (int argc, char **argv)
       g_autoptr (GArray) steps = g_array_new (FALSE, TRUE, sizeof (Step));
       LcBenchServer *server;
       LcWebrtcClient *publisher;
+      gint publisher_frames = 0;
       Step base = { 0 };
 
       g_array_set_clear_func (steps, (GDestroyNotify)step_clear);
@@ -680,7 +695,8 @@ main (int argc, char **argv)
           fprintf (stderr, "bench-fanout: %s\n", error->message);
           return 1;
         }
-      publisher = lc_bench_publish (server, width, height, (guint)fps, bitrate, TRUE, &error);
+      publisher = lc_bench_publish (server, width, height, (guint)fps, bitrate, TRUE,
+                                    &publisher_frames, &error);
       if (publisher == NULL)
         {
           fprintf (stderr, "bench-fanout: the publisher did not go live: %s\n", error->message);
@@ -688,7 +704,7 @@ main (int argc, char **argv)
           return 1;
         }
 
-      measure_baseline (server, (guint)warmup, (guint)window, &base);
+      measure_baseline (server, &publisher_frames, (guint)warmup, (guint)window, &base);
       g_array_append_val (steps, base);
       for (guint i = 0; counts[i] != NULL; i++)
         {
@@ -699,7 +715,8 @@ main (int argc, char **argv)
 
           if (n == 0)
             continue;
-          ok = run_step (server, self_exe, n, (guint)decoders, (guint)warmup, (guint)window, &step);
+          ok = run_step (server, &publisher_frames, self_exe, n, (guint)decoders, (guint)warmup,
+                         (guint)window, &step);
           g_array_append_val (steps, step);
           if (!ok)
             {

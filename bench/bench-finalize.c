@@ -226,8 +226,8 @@ time_finalize (const char *part, const char *final_path, guint runs, const char 
   g_stat (part, &st);
   printf ("%-34s median %7.0f ms wall (min %.0f, max %.0f), %6.0f ms CPU; %s; "
           "%.1f MB in, %.1f MB out, duration %.1f min\n",
-          label, lc_bench_quantile (wall, 0.5), lc_bench_quantile (wall, 0.0), lc_bench_max (wall),
-          lc_bench_quantile (cpu, 0.5),
+          label, lc_bench_median (wall), lc_bench_quantile (wall, 0.0), lc_bench_max (wall),
+          lc_bench_median (cpu),
           fallback ? "GStreamer remux (fallback)" : "box-level rewrite (fast path)",
           (double)st.st_size / 1e6, (double)size / 1e6, (double)duration / 60e9);
   fflush (stdout);
@@ -250,7 +250,7 @@ live_cpu (const char *lessoncast, gboolean recording, guint window, double *cpu)
       fprintf (stderr, "bench-finalize: %s\n", error->message);
       return FALSE;
     }
-  publisher = lc_bench_publish (server, 1280, 720, 25, 1500, FALSE, &error);
+  publisher = lc_bench_publish (server, 1280, 720, 25, 1500, FALSE, NULL, &error);
   if (publisher == NULL)
     {
       fprintf (stderr, "bench-finalize: the publisher did not go live: %s\n", error->message);
@@ -385,11 +385,11 @@ main (int argc, char **argv)
         }
       printf ("recording on: median %.1f %%, off: median %.1f %% of one core: recording costs "
               "%.1f %% of a core (%+.0f %%)\n",
-              lc_bench_quantile (on, 0.5), lc_bench_quantile (off, 0.5),
-              lc_bench_quantile (on, 0.5) - lc_bench_quantile (off, 0.5),
-              lc_bench_quantile (off, 0.5) > 0
-                  ? 100.0 * (lc_bench_quantile (on, 0.5) - lc_bench_quantile (off, 0.5))
-                        / lc_bench_quantile (off, 0.5)
+              lc_bench_median (on), lc_bench_median (off),
+              lc_bench_median (on) - lc_bench_median (off),
+              lc_bench_median (off) > 0
+                  ? 100.0 * (lc_bench_median (on) - lc_bench_median (off))
+                        / lc_bench_median (off)
                   : 0);
       if (on->len == 0 || off->len == 0)
         status = 1;

@@ -128,7 +128,7 @@ static void
 print_summary (const char *name, GArray *values)
 {
   printf ("  %-40s min %6.0f  median %6.0f  p90 %6.0f  max %6.0f ms  (%u frames)\n", name,
-          lc_bench_quantile (values, 0.0), lc_bench_quantile (values, 0.5),
+          lc_bench_quantile (values, 0.0), lc_bench_median (values),
           lc_bench_quantile (values, 0.9), lc_bench_max (values), values->len);
 }
 
@@ -204,7 +204,7 @@ main (int argc, char **argv)
     }
   scratch = g_build_filename (server->data_dir, "bench-segment.ts", NULL);
   playlist_url = g_strdup_printf ("%s/hls/%s/index.m3u8", server->base_url, server->lesson_id);
-  publisher = lc_bench_publish (server, width, height, (guint)fps, (guint)bitrate, TRUE, &error);
+  publisher = lc_bench_publish (server, width, height, (guint)fps, (guint)bitrate, TRUE, NULL, &error);
   if (publisher == NULL)
     {
       fprintf (stderr, "bench-hls: the publisher did not go live: %s\n", error->message);
@@ -342,14 +342,14 @@ main (int argc, char **argv)
 
   printf ("\nHLS (segments of %.0f s target, %u segments measured, median EXTINF %.2f s, "
           "%u playlist polls):\n",
-          target, extinf->len, lc_bench_quantile (extinf, 0.5), polls);
+          target, extinf->len, lc_bench_median (extinf), polls);
   print_summary ("edge: segment downloaded - stamp", edge);
   print_summary ("hls.js-like: 3 target durations behind", player);
   printf ("  hls.js-like playback stalled %u times\n", stalls);
   printf ("  theoretical floor: a frame is available only when its segment is complete: "
           "0..%.1f s after capture (median %.1f s) plus encode, transport and muxing;\n"
           "  a player 3 target durations behind the newest segment: >= %.0f s\n",
-          lc_bench_quantile (extinf, 0.5), lc_bench_quantile (extinf, 0.5) / 2, 3.0 * target);
+          lc_bench_median (extinf), lc_bench_median (extinf) / 2, 3.0 * target);
   fflush (stdout);
 
   g_clear_pointer (&join_durations, g_array_unref);

@@ -138,6 +138,19 @@ lc_bench_quantile (GArray *values, double q)
 }
 
 double
+lc_bench_median (GArray *values)
+{
+  if (values == NULL || values->len == 0)
+    return 0;
+  g_array_sort (values, compare_double);
+  if (values->len % 2 == 1)
+    return g_array_index (values, double, values->len / 2);
+  return (g_array_index (values, double, values->len / 2 - 1)
+          + g_array_index (values, double, values->len / 2))
+         / 2;
+}
+
+double
 lc_bench_max (GArray *values)
 {
   double max = 0;
@@ -152,7 +165,7 @@ lc_bench_summary (GArray *values)
 {
   if (values == NULL || values->len == 0)
     return g_strdup ("-");
-  return g_strdup_printf ("%.0f/%.0f/%.0f", lc_bench_quantile (values, 0.5),
+  return g_strdup_printf ("%.0f/%.0f/%.0f", lc_bench_median (values),
                           lc_bench_quantile (values, 0.9), lc_bench_max (values));
 }
 
@@ -432,7 +445,7 @@ lc_bench_wait_live (LcBenchServer *server, guint timeout_ms)
 
 LcWebrtcClient *
 lc_bench_publish (LcBenchServer *server, guint width, guint height, guint fps, guint bitrate,
-                  gboolean stamp, GError **error)
+                  gboolean stamp, gint *frames, GError **error)
 {
   g_autofree char *whip = g_strdup_printf ("%s/whip/%s", server->base_url, server->lesson_id);
   LcWebrtcClientOptions options = { 0 };
@@ -447,6 +460,7 @@ lc_bench_publish (LcBenchServer *server, guint width, guint height, guint fps, g
   options.video_bitrate = bitrate;
   options.video_pattern = "pattern=smpte horizontal-speed=8";
   options.frame_func = stamp ? lc_bench_stamp_frame : NULL;
+  options.frame_data = frames;
   publisher = lc_webrtc_client_new (&options);
   if (!lc_webrtc_client_start (publisher, 30000, NULL, error))
     {
@@ -576,4 +590,6 @@ void
 lc_bench_stamp_frame (GstBuffer *buffer, GstCaps *caps, gpointer user_data)
 {
   lc_bench_stamp_draw (buffer, caps, g_get_real_time () / 1000);
+  if (user_data != NULL)
+    g_atomic_int_inc ((gint *)user_data);
 }

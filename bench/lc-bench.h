@@ -64,12 +64,14 @@ gboolean lc_bench_stamp_read (GstBuffer *buffer, GstCaps *caps, gint64 *wall_ms)
 /* now − stamp in ms for a decoded frame, or -1 without a readable stamp. */
 double lc_bench_stamp_age_ms (GstBuffer *buffer, GstCaps *caps);
 
-/* A publisher frame function (LcWebrtcClientFrameFunc) that stamps every frame. */
+/* A publisher frame function (LcWebrtcClientFrameFunc) that stamps every
+ * frame; user_data: a gint counter of frames (atomic), nullable. */
 void lc_bench_stamp_frame (GstBuffer *buffer, GstCaps *caps, gpointer user_data);
 
 /* ---- statistics over a GArray of double ---- */
 
 double lc_bench_quantile (GArray *values, double q); /* sorts; nearest rank; 0 when empty */
+double lc_bench_median (GArray *values);   /* sorts; mean of the middle two when even */
 double lc_bench_max (GArray *values);
 /* "median/p90/max" text, "-" when empty (transfer full). */
 char *lc_bench_summary (GArray *values);
@@ -79,9 +81,10 @@ char *lc_bench_summary (GArray *values);
 /* A WHIP publisher for the server's lesson (the C webrtcbin client): moving
  * SMPTE bars at width x height @ fps, x264 at bitrate kbit/s, keyframes only
  * on request (like Chromium), an Opus tone, the wall clock stamped into every
- * frame (stamp: lc_bench_stamp_frame). Started and live, or NULL. */
+ * frame (stamp: lc_bench_stamp_frame; frames, nullable, counts the frames
+ * that reach the encoder, atomically). Started and live, or NULL. */
 struct _LcWebrtcClient *lc_bench_publish (LcBenchServer *server, guint width, guint height,
-                                          guint fps, guint bitrate, gboolean stamp,
+                                          guint fps, guint bitrate, gboolean stamp, gint *frames,
                                           GError **error);
 
 /* ---- misc ---- */

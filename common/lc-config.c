@@ -135,11 +135,10 @@ static const LcConfigKey config_keys[] = {
             "Accept VP8 video from publishers. WebRTC viewers then get VP8; HLS is unavailable "
             "for that lesson unless media.transcode_vp8 is on."),
   KEY_BOOL ("media", "transcode_vp8", "true",
-            "Transcode VP8 publishers (e.g. browsers without H.264) to H.264 so that every "
-            "lesson gets HLS and a recording; WebRTC viewers keep the original VP8. Costs CPU "
-            "per VP8 lesson (decode + x264 ultrafast; about half a core for 720p30, see "
-            "docs/benchmarks.md); switch it off to save CPU, and HLS and the recording of a "
-            "VP8 lesson are then unavailable with the reason in the API."),
+            "Transcode VP8 publishers to H.264 so HLS and the recording work for every lesson "
+            "(WebRTC viewers keep VP8). Costs about 12-17 % of a core per 720p30 VP8 lesson "
+            "(docs/benchmarks.md); switch off to save CPU: VP8 lessons then get no HLS and no "
+            "recording, with the reason in the API."),
   KEY_BOOL ("hls", "enabled", "true", "Package live lessons as HLS for browsers and CDNs."),
   KEY_INT ("hls", "segment_duration", "2", 1, 10,
            "Target HLS segment length in seconds; the server requests keyframes on this clock."),
@@ -956,6 +955,26 @@ validate_webrtc (LcConfig *config, GError **error)
   return TRUE;
 }
 
+/* city.timezone must name a zone the system's tzdata knows. */
+static gboolean
+validate_timezone (LcConfig *config, GError **error)
+{
+  const char *name = lc_config_get_string (config, "city.timezone");
+  g_autoptr (GTimeZone) tz = g_time_zone_new_identifier (name);
+
+  if (tz == NULL || name[0] == '\0')
+    {
+      g_autofree char *shown = printable (name);
+
+      lc_set_error (error, LC_ERROR_CONFIG, NULL,
+                    "city.timezone: unknown time zone \"%s\": expected an IANA name such as "
+                    "Europe/Moscow (is the tzdata package installed?)",
+                    shown);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 lc_config_validate (LcConfig *config, GError **error)
 {
@@ -1016,7 +1035,7 @@ lc_config_validate (LcConfig *config, GError **error)
           return FALSE;
         }
     }
-  return validate_webrtc (config, error);
+  return validate_webrtc (config, error) && validate_timezone (config, error);
 }
 
 static int

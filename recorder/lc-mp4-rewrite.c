@@ -739,6 +739,35 @@ put_udta (GByteArray *b, const LcRecordingMeta *meta)
   box_end (b, udta);
 }
 
+static guint32
+sample_field (const Sample *sample, gboolean cto)
+{
+  return cto ? (guint32)sample->cto : sample->duration;
+}
+
+/* An entry count, then (count, value) for each run of samples with the same
+ * duration (stts) or composition offset (ctts). */
+static void
+put_runs (GByteArray *b, const Sample *s, guint n, gboolean cto)
+{
+  guint count_pos = b->len, count = 0;
+
+  put_u32 (b, 0);
+  for (guint i = 0; i < n;)
+    {
+      guint32 value = sample_field (&s[i], cto);
+      guint j = i;
+
+      while (j < n && sample_field (&s[j], cto) == value)
+        j++;
+      put_u32 (b, j - i);
+      put_u32 (b, value);
+      count++;
+      i = j;
+    }
+  set_be32 (b->data + count_pos, count);
+}
+
 static void
 put_stbl (GByteArray *b, const Track *track, gboolean co64)
 {
@@ -750,43 +779,14 @@ put_stbl (GByteArray *b, const Track *track, gboolean co64)
   stbl = box_begin (b, "stbl", -1, 0);
   put_gbytes (b, track->stsd);
 
-  /* stts: runs of equal durations. */
   box = box_begin (b, "stts", 0, 0);
-  count_pos = b->len;
-  put_u32 (b, 0);
-  count = 0;
-  for (guint i = 0; i < n;)
-    {
-      guint j = i;
-
-      while (j < n && s[j].duration == s[i].duration)
-        j++;
-      put_u32 (b, j - i);
-      put_u32 (b, s[i].duration);
-      count++;
-      i = j;
-    }
-  set_be32 (b->data + count_pos, count);
+  put_runs (b, s, n, FALSE);
   box_end (b, box);
 
   if (track->has_cto)
     {
       box = box_begin (b, "ctts", track->negative_cto ? 1 : 0, 0);
-      count_pos = b->len;
-      put_u32 (b, 0);
-      count = 0;
-      for (guint i = 0; i < n;)
-        {
-          guint j = i;
-
-          while (j < n && s[j].cto == s[i].cto)
-            j++;
-          put_u32 (b, j - i);
-          put_u32 (b, (guint32)s[i].cto);
-          count++;
-          i = j;
-        }
-      set_be32 (b->data + count_pos, count);
+      put_runs (b, s, n, TRUE);
       box_end (b, box);
     }
 
@@ -1142,10 +1142,3 @@ out:
   close (parsed.fd);
   return ok;
 }
-
-gboolean
-lc_recorder_finalize_file (const char *part_path, const char *final_path,
-                           const LcRecordingMeta *meta, LcProgressFunc progress,
-                           gpointer progress_data, gint64 *duration_ns, gint64 *size,
-                           char **video_codec, char **audio_codec, char **sha256_hex,
-                           GError **error)

@@ -178,7 +178,12 @@ stop_pipeline (LcRecorder *self)
 
   if (self->bus_watch != 0)
     {
-      g_source_remove (self->bus_watch);
+      /* Attached to self->context, which need not be the global default
+       * one (g_source_remove looks only there). */
+      GSource *watch = g_main_context_find_source_by_id (self->context, self->bus_watch);
+
+      if (watch != NULL)
+        g_source_destroy (watch);
       self->bus_watch = 0;
     }
   if (self->eos_timeout != NULL)

@@ -39,7 +39,7 @@ describe_meta (const LcRecordingMeta *meta)
   return description->len > 0 ? g_string_free (g_steal_pointer (&description), FALSE) : NULL;
 }
 
-static GstTagList *
+GstTagList *
 lc_finalize_tags_from_meta (const LcRecordingMeta *meta)
 {
   GstTagList *tags = gst_tag_list_new_empty ();

@@ -88,17 +88,39 @@ check_lesson_teacher (LcApi *api, const char *teacher_id, const char *school_id,
 
 /* ---- helpers ---- */
 
-static LcLesson *
-load_lesson (LcApi *api, LcRequest *req, GError **error)
+const char *
+lc_api_get_id_param (LcRequest *req, const char *what, GError **error)
 {
   const char *id = lc_request_get_param (req, "id");
 
   if (!lc_id_is_valid (id))
     {
-      lc_set_error (error, LC_ERROR_NOT_FOUND, NULL, "no such lesson");
+      lc_set_error (error, LC_ERROR_NOT_FOUND, NULL, "no such %s", what);
       return NULL;
     }
-  return lc_store_get_lesson (api->store, id, error);
+  return id;
+}
+
+LcLessonScope
+lc_api_lesson_list_scope (const LcPrincipal *p, const char **school_id)
+{
+  *school_id = NULL;
+  if (lc_principal_is_operator (p))
+    return LC_LESSON_SCOPE_ALL;
+  if (p != NULL && p->account->school_id != NULL)
+    {
+      *school_id = p->account->school_id;
+      return LC_LESSON_SCOPE_SCHOOL;
+    }
+  return LC_LESSON_SCOPE_PUBLIC;
+}
+
+static LcLesson *
+load_lesson (LcApi *api, LcRequest *req, GError **error)
+{
+  const char *id = lc_api_get_id_param (req, "lesson", error);
+
+  return id != NULL ? lc_store_get_lesson (api->store, id, error) : NULL;
 }
 
 /* The caller, allowed to manage the lesson (401 anonymous, 403 others). */
@@ -215,16 +237,7 @@ parse_list_filter (LcApi *api, LcRequest *req, const LcPrincipal *p, LcLessonFil
   guint64 value;
   LcLessonStatus s;
 
-  if (lc_principal_is_operator (p))
-    filter->scope = LC_LESSON_SCOPE_ALL;
-  else if (p != NULL && p->account->school_id != NULL)
-    {
-      filter->scope = LC_LESSON_SCOPE_SCHOOL;
-      filter->scope_school_id = p->account->school_id;
-    }
-  else
-    filter->scope = LC_LESSON_SCOPE_PUBLIC;
-
+  filter->scope = lc_api_lesson_list_scope (p, &filter->scope_school_id);
   filter->district = lc_request_get_query (req, "district");
   if (school != NULL && !lc_id_is_valid (school))
     {
@@ -287,24 +300,15 @@ route_lessons_list (LcApi *api, LcRequest *req, GError **error)
   g_autofree char *next = NULL;
   LcLessonFilter filter = { 0 };
   LcLessonContext ctx;
-  const char *text;
   gboolean ok = TRUE;
   guint limit;
 
   if (!lc_api_authenticate (api, req, &p, error) || !lc_api_check_query (req, list_query, error)
       || !lc_api_parse_limit (api, req, &limit, error)
-      || !parse_list_filter (api, req, p, &filter, error))
+      || !parse_list_filter (api, req, p, &filter, error)
+      || !lc_api_time_cursor_parse (req, &filter.after_set, &filter.after_starts_at,
+                                    &filter.after_id, &cursor, error))
     return FALSE;
-  text = lc_request_get_query (req, "cursor");
-  if (text != NULL)
-    {
-      cursor = lc_api_cursor_decode (text, "is", error);
-      if (cursor == NULL)
-        return FALSE;
-      filter.after_set = TRUE;
-      filter.after_starts_at = json_array_get_int_element (cursor, 0);
-      filter.after_id = json_array_get_string_element (cursor, 1);
-    }
   filter.limit = limit + 1;
 
   lessons = lc_store_list_lessons (api->store, &filter, error);
@@ -328,11 +332,8 @@ route_lessons_list (LcApi *api, LcRequest *req, GError **error)
   if (lessons->len > limit)
     {
       const LcLesson *last = g_ptr_array_index (lessons, limit - 1);
-      g_autoptr (JsonArray) values = json_array_new ();
 
-      json_array_add_int_element (values, last->starts_at);
-      json_array_add_string_element (values, last->id);
-      next = lc_api_cursor_encode (values);
+      next = lc_api_time_cursor_encode (last->starts_at, last->id);
     }
   lc_api_respond_list (req, g_steal_pointer (&items), next);
   return TRUE;

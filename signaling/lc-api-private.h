@@ -264,4 +264,15 @@ void lc_api_register_calendar (LcApi *api, LcHttpServer *server);
 void lc_api_register_pages (LcApi *api, LcHttpServer *server);
 void lc_api_register_conference_ws (LcApi *api, LcHttpServer *server);
 
+/* ---- lessons and recordings: shared look-ups (lc-api-lessons.c) ---- */
+
+/* The request's {id} capture when it is an id, else NULL with
+ * LC_ERROR_NOT_FOUND "no such <what>". (transfer none) */
+const char *lc_api_get_id_param (LcRequest *req, const char *what, GError **error);
+/* Which lessons (and recordings of lessons) a list shows p (nullable): all to
+ * an operator, those of their school to other accounts of a school, public
+ * ones to everyone else. *school_id: p's school for LC_LESSON_SCOPE_SCHOOL,
+ * else NULL. (transfer none) */
+LcLessonScope lc_api_lesson_list_scope (const LcPrincipal *p, const char **school_id);
+
 G_END_DECLS

@@ -332,14 +332,9 @@ lc_api_respond_file (LcRequest *req, const char *path, const char *content_type,
 static LcRecording *
 load_recording (LcApi *api, LcRequest *req, GError **error)
 {
-  const char *id = lc_request_get_param (req, "id");
+  const char *id = lc_api_get_id_param (req, "recording", error);
 
-  if (!lc_id_is_valid (id))
-    {
-      lc_set_error (error, LC_ERROR_NOT_FOUND, NULL, "no such recording");
-      return NULL;
-    }
-  return lc_store_get_recording (api->store, id, error);
+  return id != NULL ? lc_store_get_recording (api->store, id, error) : NULL;
 }
 
 /* The recording and its lesson, if the caller may see them: the public only
@@ -387,7 +382,7 @@ route_recordings_list (LcApi *api, LcRequest *req, GError **error)
   g_autoptr (JsonArray) items = NULL;
   g_autofree char *next = NULL;
   LcRecordingFilter filter = { 0 };
-  const char *lesson_id, *state, *text;
+  const char *lesson_id, *state;
   gboolean all_states;
   guint limit;
 
@@ -421,21 +416,11 @@ route_recordings_list (LcApi *api, LcRequest *req, GError **error)
       filter.scope = LC_LESSON_SCOPE_ALL;
       all_states = lc_can_see_lesson_staff (p, lesson);
     }
-  else if (lc_principal_is_operator (p))
-    {
-      filter.scope = LC_LESSON_SCOPE_ALL;
-      all_states = TRUE;
-    }
-  else if (p != NULL && p->account->school_id != NULL)
-    {
-      filter.scope = LC_LESSON_SCOPE_SCHOOL;
-      filter.scope_school_id = p->account->school_id;
-      all_states = TRUE;
-    }
   else
     {
-      filter.scope = LC_LESSON_SCOPE_PUBLIC;
-      all_states = FALSE;
+      /* Staff see every state within their scope, the public ready ones only. */
+      filter.scope = lc_api_lesson_list_scope (p, &filter.scope_school_id);
+      all_states = filter.scope != LC_LESSON_SCOPE_PUBLIC;
     }
 
   filter.state = all_states ? -1 : (int)LC_RECORDING_READY;
@@ -457,16 +442,10 @@ route_recordings_list (LcApi *api, LcRequest *req, GError **error)
         }
       filter.state = (int)s;
     }
-  text = lc_request_get_query (req, "cursor");
-  if (text != NULL)
-    {
-      cursor = lc_api_cursor_decode (text, "is", error);
-      if (cursor == NULL)
-        return FALSE;
-      filter.after_set = TRUE;
-      filter.after_started_at = json_array_get_int_element (cursor, 0);
-      filter.after_id = json_array_get_string_element (cursor, 1);
-    }
+  /* (started_at, id): the same keyset cursor shape as lessons. */
+  if (!lc_api_time_cursor_parse (req, &filter.after_set, &filter.after_started_at,
+                                 &filter.after_id, &cursor, error))
+    return FALSE;
   filter.limit = limit + 1;
 
   recordings = lc_store_list_recordings (api->store, &filter, error);
@@ -478,11 +457,8 @@ route_recordings_list (LcApi *api, LcRequest *req, GError **error)
   if (recordings->len > limit)
     {
       const LcRecording *last = g_ptr_array_index (recordings, limit - 1);
-      g_autoptr (JsonArray) values = json_array_new ();
 
-      json_array_add_int_element (values, last->started_at);
-      json_array_add_string_element (values, last->id);
-      next = lc_api_cursor_encode (values);
+      next = lc_api_time_cursor_encode (last->started_at, last->id);
     }
   lc_api_respond_list (req, g_steal_pointer (&items), next);
   return TRUE;

@@ -94,7 +94,10 @@ struct _LcTranscoder
   GstElement *encoder; /* its x264enc (ref), or NULL */
   GstCaps *output_video_caps;
   gboolean video_started; /* a frame was encoded since VP8 began: audio may follow */
+  GstCaps *held_audio_caps; /* audio caps held back until then */
   gboolean waiting_keyframe;
+  GQueue pending;      /* GstBuffer: VP8 from a keyframe on, while the pipeline is built */
+  gsize pending_bytes;
   gint64 last_output; /* monotonic µs of the last encoded frame */
   gint64 stall_since; /* monotonic µs the input queue was first found full, 0 = not */
   gboolean stall_reported;
@@ -233,6 +236,8 @@ on_encoded_sample (GstAppSink *sink, gpointer user_data)
   const GstSegment *segment;
   GstClockTime running;
   gboolean caps_changed = FALSE;
+  gboolean first = FALSE;
+  g_autoptr (GstCaps) audio_caps = NULL;
 
   if (sample == NULL)
     return GST_FLOW_OK;
@@ -255,7 +260,11 @@ on_encoded_sample (GstAppSink *sink, gpointer user_data)
   self->last_output = g_get_monotonic_time ();
   self->stall_since = 0;
   self->frames_encoded++;
-  self->video_started = TRUE;
+  if (!self->video_started)
+    {
+      first = TRUE;
+      audio_caps = g_steal_pointer (&self->held_audio_caps);
+    }
   if (self->output_video_caps == NULL || !gst_caps_is_equal (self->output_video_caps, caps))
     {
       gst_caps_replace (&self->output_video_caps, caps);
@@ -272,6 +281,18 @@ on_encoded_sample (GstAppSink *sink, gpointer user_data)
   GST_BUFFER_PTS (timed) = running;
   GST_BUFFER_DTS (timed) = running; /* zerolatency: no B-frames */
   lc_channel_push (self->output, LC_MEDIA_VIDEO, timed);
+  if (first)
+    {
+      /* Audio may follow now, after this frame: the output channel's time
+       * starts at the video (live audio is ahead of the transcoded video by
+       * the encoding delay; starting at the audio would squash the first
+       * frames' timestamps). */
+      if (audio_caps != NULL)
+        lc_channel_set_caps (self->output, LC_MEDIA_AUDIO, audio_caps);
+      LC_TRANSCODER_LOCK (self);
+      self->video_started = TRUE;
+      LC_TRANSCODER_UNLOCK (self);
+    }
   return GST_FLOW_OK;
 }
 
@@ -385,6 +406,8 @@ stop_pipeline (LcTranscoder *self)
   LC_TRANSCODER_LOCK (self);
   src = g_steal_pointer (&self->src);
   encoder = g_steal_pointer (&self->encoder);
+  g_queue_clear_full (&self->pending, (GDestroyNotify)gst_buffer_unref);
+  self->pending_bytes = 0;
   LC_TRANSCODER_UNLOCK (self);
   gst_clear_object (&src);
   gst_clear_object (&encoder);
@@ -470,20 +493,29 @@ on_pipeline_built (GObject *source, GAsyncResult *result, gpointer user_data)
   LC_TRANSCODER_LOCK (self);
   self->src = GST_APP_SRC (g_steal_pointer (&job->src));
   self->encoder = g_steal_pointer (&job->encoder);
-  self->waiting_keyframe = TRUE;
   self->last_output = g_get_monotonic_time ();
   self->stall_since = 0;
-  /* Caps that changed while it was being built. */
-  g_autoptr (GstCaps) caps = self->input_caps != NULL ? gst_caps_ref (self->input_caps) : NULL;
-  g_autoptr (GstAppSrc) src = GST_APP_SRC (gst_object_ref (self->src));
+  /* Caps that changed while it was being built, then the frames kept
+   * meanwhile (from a keyframe on), in order: under the lock, so the next
+   * push() comes after them. */
+  if (self->input_caps != NULL && !gst_caps_is_equal (self->input_caps, job->caps))
+    gst_app_src_set_caps (self->src, self->input_caps);
+  guint kept = self->pending.length;
+  GstBuffer *buffer;
+  while ((buffer = g_queue_pop_head (&self->pending)) != NULL)
+    gst_app_src_push_buffer (self->src, buffer);
+  self->pending_bytes = 0;
+  if (kept > 0)
+    g_atomic_int_set (&self->fed, TRUE);
+  self->waiting_keyframe = kept == 0;
   LC_TRANSCODER_UNLOCK (self);
 
-  if (caps != NULL && !gst_caps_is_equal (caps, job->caps))
-    gst_app_src_set_caps (src, caps);
-  g_message ("lesson %s: transcoding VP8 to H.264 for HLS and the recording (%u kbit/s to start)",
-             self->lesson_id, job->bitrate);
+  g_message ("lesson %s: transcoding VP8 to H.264 for HLS and the recording (%u kbit/s to start; "
+             "%u frames kept while starting)",
+             self->lesson_id, job->bitrate, kept);
   /* The decoder starts at a keyframe. */
-  request_source_keyframe (self, "transcoder start");
+  if (kept == 0)
+    request_source_keyframe (self, "transcoder start");
 }
 
 /* Main context: build a pipeline if VP8 wants one and none runs. */
@@ -580,13 +612,21 @@ transcoder_set_caps (LcConsumer *consumer, LcMediaKind kind, GstCaps *caps)
 {
   LcTranscoder *self = LC_TRANSCODER (consumer);
   GstAppSrc *src = NULL;
-  g_autoptr (GstCaps) announce = NULL;
+  g_autoptr (GstCaps) held = NULL;
   gboolean build = FALSE;
   gboolean pass = TRUE;
 
   if (kind != LC_MEDIA_VIDEO)
     {
-      lc_channel_set_caps (self->output, kind, caps);
+      /* While VP8 has not produced its first H.264 frame, consumers must not
+       * see audio alone (HLS would package it alone): held until then. */
+      LC_TRANSCODER_LOCK (self);
+      gboolean hold = self->mode == MODE_TRANSCODE && !self->video_started;
+      if (hold)
+        gst_caps_replace (&self->held_audio_caps, caps);
+      LC_TRANSCODER_UNLOCK (self);
+      if (!hold)
+        lc_channel_set_caps (self->output, kind, caps);
       return;
     }
 
@@ -598,15 +638,6 @@ transcoder_set_caps (LcConsumer *consumer, LcMediaKind kind, GstCaps *caps)
           self->mode = MODE_TRANSCODE;
           self->waiting_keyframe = TRUE;
           self->video_started = FALSE;
-        }
-      /* Consumers learn at once that H.264 video is coming (they would
-       * otherwise start with the audio alone); the encoder's caps with size
-       * and profile follow with its first frame. */
-      if (self->output_video_caps == NULL)
-        {
-          self->output_video_caps
-              = gst_caps_from_string ("video/x-h264, stream-format=byte-stream, alignment=au");
-          announce = gst_caps_ref (self->output_video_caps);
         }
       gst_caps_replace (&self->input_caps, caps);
       if (self->src != NULL)
@@ -621,13 +652,15 @@ transcoder_set_caps (LcConsumer *consumer, LcMediaKind kind, GstCaps *caps)
        * say themselves why they cannot take it. */
       self->mode = MODE_PASSTHROUGH;
       gst_clear_caps (&self->output_video_caps);
+      held = g_steal_pointer (&self->held_audio_caps);
     }
   LC_TRANSCODER_UNLOCK (self);
 
   if (pass)
     lc_channel_set_caps (self->output, LC_MEDIA_VIDEO, caps);
-  if (announce != NULL)
-    lc_channel_set_caps (self->output, LC_MEDIA_VIDEO, announce);
+  if (held != NULL)
+    lc_channel_set_caps (self->output, LC_MEDIA_AUDIO, held);
+
   if (src != NULL)
     {
       gst_app_src_set_caps (src, caps);
@@ -697,10 +730,31 @@ transcoder_push (LcConsumer *consumer, LcMediaKind kind, GstBuffer *buffer)
     }
 
   /* VP8. */
-  if (self->src == NULL || !GST_CLOCK_TIME_IS_VALID (pts))
+  if (!GST_CLOCK_TIME_IS_VALID (pts))
     {
-      self->waiting_keyframe = TRUE; /* the pipeline is being built */
       self->dropped++;
+      LC_TRANSCODER_UNLOCK (self);
+      return TRUE;
+    }
+  if (self->src == NULL)
+    {
+      /* The pipeline is being built: keep the frames from a keyframe on
+       * (bounded), so the output starts where the input did. */
+      if (keyframe && self->pending.length == 0)
+        self->waiting_keyframe = FALSE;
+      if (self->waiting_keyframe || self->failed
+          || self->pending_bytes + gst_buffer_get_size (buffer) > INPUT_QUEUE_BYTES)
+        {
+          g_queue_clear_full (&self->pending, (GDestroyNotify)gst_buffer_unref);
+          self->pending_bytes = 0;
+          self->waiting_keyframe = TRUE;
+          self->dropped++;
+        }
+      else
+        {
+          g_queue_push_tail (&self->pending, gst_buffer_ref (buffer));
+          self->pending_bytes += gst_buffer_get_size (buffer);
+        }
       LC_TRANSCODER_UNLOCK (self);
       return TRUE;
     }
@@ -764,7 +818,15 @@ transcoder_publisher_gap (LcConsumer *consumer, gboolean gone)
 
   self->publisher_gone = gone;
   if (gone)
-    detach_output (self);
+    {
+      /* After the gap, the output starts with video again (see
+       * on_encoded_sample). */
+      LC_TRANSCODER_LOCK (self);
+      if (self->mode == MODE_TRANSCODE)
+        self->video_started = FALSE;
+      LC_TRANSCODER_UNLOCK (self);
+      detach_output (self);
+    }
   else
     attach_output (self);
 }
@@ -830,6 +892,8 @@ lc_transcoder_dispose (GObject *object)
   LC_TRANSCODER_LOCK (self);
   gst_clear_object (&self->src);
   gst_clear_object (&self->encoder);
+  g_queue_clear_full (&self->pending, (GDestroyNotify)gst_buffer_unref);
+  self->pending_bytes = 0;
   LC_TRANSCODER_UNLOCK (self);
   if (self->pipeline != NULL)
     {
@@ -856,6 +920,7 @@ lc_transcoder_finalize (GObject *object)
   g_clear_pointer (&self->context, g_main_context_unref);
   gst_clear_caps (&self->input_caps);
   gst_clear_caps (&self->output_video_caps);
+  gst_clear_caps (&self->held_audio_caps);
   g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (lc_transcoder_parent_class)->finalize (object);
 }
@@ -878,6 +943,7 @@ lc_transcoder_init (LcTranscoder *self)
 {
   g_mutex_init (&self->lock);
   g_weak_ref_init (&self->source, NULL);
+  g_queue_init (&self->pending);
   self->bitrate = BITRATE_START_KBPS;
   self->window_start = GST_CLOCK_TIME_NONE;
 }

@@ -7,11 +7,12 @@
 // and sees the clash named before submitting.
 //
 // Room: the operator books a conference starting in two minutes (its room is
-// open: it opens conferences.room_opens_before earlier) between two schools
+// open: it opens conferences.room_opens_before earlier; waiting room on) between two schools
 // that have nothing else then, accepts for the invited school and makes
 // three join links (the host's and a participant's personal links, and the
 // invited school's shared link, whose holder types a name). Three browsers
-// with Chromium's fake camera join /room/<id>; each decodes video from both
+// with Chromium's fake camera join /room/<id> (the host admits the other two
+// from the waiting room); each decodes video from both
 // others (inbound-rtp framesDecoded grows on two connections); chat, raised
 // hand and mute reach the others; a dropped WebSocket reconnects by itself
 // (same client_id, "resumed") and media flows again; one leaves and the
@@ -132,7 +133,9 @@ export async function conferenceScenario({ base, accounts, operator, step, asser
     const endInput = `${cityInput(day).slice(0, 10)}T11:00`;
 
     await step('conference booking page: a coordinator logs in and sees the week in the city time zone', async () => {
-      await page.goto(`${base}/conferences`);
+      const response = await page.goto(`${base}/conferences`);
+      const csp = response.headers()['content-security-policy'] || '';
+      assert(csp.includes("default-src 'self'"), `/conferences is served with the pages' CSP: "${csp}"`);
       await loginInPage(page, coordinator.login, coordinator.password);
       await page.waitForSelector('body[data-ready="true"]');
       await page.waitForSelector('#week[aria-busy="false"]');
@@ -248,6 +251,7 @@ export async function conferenceScenario({ base, accounts, operator, step, asser
       conference = await call(op, 'POST', '/api/v1/conferences', {
         title: 'E2E: конференция трёх участников', host_school_id: host.id, invited_school_ids: [guest.id],
         starts_at: new Date(now + 120e3).toISOString(), ends_at: new Date(now + 40 * 60e3).toISOString(),
+        waiting_room: true,
       }, [201]);
       await call(op, 'POST', `/api/v1/conferences/${conference.id}/accept`, { school_id: guest.id });
       links.host = await call(op, 'POST', `/api/v1/conferences/${conference.id}/links`,
@@ -278,7 +282,8 @@ export async function conferenceScenario({ base, accounts, operator, step, asser
         person.page = context.pages()[0] || await context.newPage();
         await watchForErrors(person.page, errors, person.key);
         const url = new URL(links[person.key].url);
-        await person.page.goto(`${base}${url.pathname}${url.search}`);
+        const response = await person.page.goto(`${base}${url.pathname}${url.search}`);
+        assert((response.headers()['content-security-policy'] || '').includes("default-src 'self'"), '/room/{id} CSP');
         await person.page.waitForSelector('#prejoin:not([hidden])');
         // Device check: preview playing, camera and microphone listed, the level meter moves.
         await person.page.waitForFunction(() => {
@@ -299,6 +304,16 @@ export async function conferenceScenario({ base, accounts, operator, step, asser
         }
         if (person.key === 'host') await shot(person.page, '22-room-device-check');
         await person.page.click('#join-button');
+        if (person.key !== 'host') {
+          // Waiting room: the host sees the knock and admits.
+          await person.page.waitForSelector('body[data-phase="waiting"]', { timeout: ROOM_TIMEOUT_MS });
+          const host = people[0].page;
+          await host.waitForSelector('#waiting-panel:not([hidden]) #waiting-list > li');
+          const waiting = await host.textContent('#waiting-list');
+          assert(waiting.includes(person.name), `${person.name} in the host's waiting list: ${waiting}`);
+          if (person.key === 'guest') await shot(host, '22b-room-waiting-list', { fullPage: false });
+          await host.click('#waiting-list > li button.button--primary');
+        }
         await person.page.waitForSelector('body[data-phase="room"]', { timeout: ROOM_TIMEOUT_MS });
         person.id = await person.page.evaluate(() => window.__lcRoom.selfId);
         assert(person.id, `${person.key}: no participant id`);

@@ -15,6 +15,7 @@
 #include "common/lc-store-sqlite.h"
 #include "common/lc-time.h"
 #include "lc-test-fs.h"
+#include "lc-test-media.h"
 #include "lc-test-net.h"
 #include "lc-webrtc-client.h"
 
@@ -207,67 +208,7 @@ recording_is_ready (gpointer data)
          > 0;
 }
 
-/* ---- decoding the result ---- */
-
-typedef struct
-{
-  GMutex lock;
-  guint frames;
-  GstClockTime last_pts;
-} DecodeStats;
-
-static void
-on_video_handoff (GstElement *sink, GstBuffer *buffer, GstPad *pad, gpointer user_data)
-{
-  DecodeStats *stats = user_data;
-
-  g_mutex_lock (&stats->lock);
-  stats->frames++;
-  if (GST_BUFFER_PTS_IS_VALID (buffer)
-      && (stats->last_pts == GST_CLOCK_TIME_NONE || GST_BUFFER_PTS (buffer) > stats->last_pts))
-    stats->last_pts = GST_BUFFER_PTS (buffer);
-  g_mutex_unlock (&stats->lock);
-}
-
-/* Decode file to its end: the last video frame's PTS (ns) and the number of frames. */
-static void
-decode_file (const char *file, guint *frames, GstClockTime *last_pts)
-{
-  g_autofree char *uri = g_filename_to_uri (file, NULL, NULL);
-  g_autoptr (GstElement) playbin = gst_element_factory_make ("playbin", NULL);
-  GstElement *video = gst_element_factory_make ("fakesink", NULL);
-  GstElement *audio = gst_element_factory_make ("fakesink", NULL);
-  g_autoptr (GstBus) bus = NULL;
-  g_autoptr (GstMessage) msg = NULL;
-  DecodeStats stats = { .last_pts = GST_CLOCK_TIME_NONE };
-
-  g_mutex_init (&stats.lock);
-  g_assert_nonnull (playbin);
-  g_object_set (video, "sync", FALSE, "signal-handoffs", TRUE, NULL);
-  g_object_set (audio, "sync", FALSE, NULL);
-  g_signal_connect (video, "handoff", G_CALLBACK (on_video_handoff), &stats);
-  g_object_set (playbin, "uri", uri, "video-sink", video, "audio-sink", audio, NULL);
-  g_assert_cmpint (gst_element_set_state (playbin, GST_STATE_PLAYING), !=,
-                   GST_STATE_CHANGE_FAILURE);
-  bus = gst_element_get_bus (playbin);
-  msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  g_assert_nonnull (msg);
-  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
-    {
-      g_autoptr (GError) error = NULL;
-      g_autofree char *debug = NULL;
-
-      gst_message_parse_error (msg, &error, &debug);
-      g_test_message ("decoding %s: %s (%s)", file, error->message, debug);
-    }
-  g_assert_cmpint (GST_MESSAGE_TYPE (msg), ==, GST_MESSAGE_EOS);
-  gst_element_set_state (playbin, GST_STATE_NULL);
-  g_mutex_lock (&stats.lock);
-  *frames = stats.frames;
-  *last_pts = stats.last_pts;
-  g_mutex_unlock (&stats.lock);
-  g_mutex_clear (&stats.lock);
-}
+/* ---- the result ---- */
 
 /* The finalised MP4 below <data_dir>/recordings/<lesson>/. (transfer full) */
 static char *
@@ -296,8 +237,8 @@ test_kill_mid_lesson (void)
   LcWebrtcClient *publisher;
   JsonObject *recording;
   gint64 t_post, t_live, t_kill, duration_ms, min_ms, max_ms;
-  GstClockTime last_pts = GST_CLOCK_TIME_NONE;
-  guint status = 0, frames = 0;
+  LcTestDecoded decoded;
+  guint status = 0;
 
   f.data_dir = lc_test_fs_make_tmp_dir ("lc-crash-XXXXXX");
   seed (&f);
@@ -353,11 +294,10 @@ test_kill_mid_lesson (void)
 
   file = find_recording_file (&f);
   g_assert_nonnull (file);
-  decode_file (file, &frames, &last_pts);
-  g_test_message ("decoded %u frames, last at %.2f s", frames, (double)last_pts / GST_SECOND);
-  g_assert_cmpuint (frames, >, 25);
-  g_assert_true (GST_CLOCK_TIME_IS_VALID (last_pts));
-  g_assert_cmpint ((gint64)(last_pts / GST_MSECOND), >=, min_ms);
+  lc_test_decode_file (file, &decoded);
+  g_assert_cmpuint (decoded.video_frames, >, 25);
+  g_assert_true (GST_CLOCK_TIME_IS_VALID (decoded.video_last));
+  g_assert_cmpint ((gint64)(decoded.video_last / GST_MSECOND), >=, min_ms);
 
   daemon_stop (&f);
   g_clear_object (&f.http.session);

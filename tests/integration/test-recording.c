@@ -31,36 +31,15 @@
 #include "recorder/lc-recorder.h"
 #include "streamer/lc-channel.h"
 #include "streamer/lc-synthetic-source.h"
+#include "lc-test-fs.h"
+#include "lc-test-media.h"
+#include "lc-test-net.h"
 
 #define FPS 25
 #define ENV_DIR "LC_TEST_RECORDING_DIR"
 #define ENV_LESSON "LC_TEST_RECORDING_LESSON"
 
 /* ---- waiting on the main context ---- */
-
-static gboolean
-on_tick (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-run_until (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
-  GSource *tick = g_timeout_source_new (10);
-
-  g_source_set_callback (tick, on_tick, NULL, NULL);
-  g_source_attach (tick, NULL);
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("condition not met within %u ms", timeout_ms);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_source_destroy (tick);
-  g_source_unref (tick);
-}
 
 typedef struct
 {
@@ -82,13 +61,7 @@ run_broadcast_until (LcChannel *channel, double seconds)
 {
   PositionWait wait = { channel, (GstClockTime)(seconds * GST_SECOND) };
 
-  run_until (position_reached, &wait, (guint)(seconds * 1000) + 30000);
-}
-
-static gboolean
-time_passed (gpointer data)
-{
-  return g_get_monotonic_time () >= *(gint64 *)data;
+  lc_test_run_until (position_reached, &wait, (guint)(seconds * 1000) + 30000);
 }
 
 /* ---- fixture: a temporary data dir with a store and one lesson ---- */
@@ -101,26 +74,6 @@ typedef struct
   LcStore *store;
   char *lesson_id;
 } Fixture;
-
-static void
-remove_tree (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  if (d == NULL)
-    return;
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (dir, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_assert_cmpint (g_remove (child), ==, 0);
-    }
-  g_assert_cmpint (g_rmdir (dir), ==, 0);
-}
 
 /* A school, a teacher who consented to be named, and a lesson. Returns the lesson id. */
 static char *
@@ -177,10 +130,7 @@ open_store (const char *path)
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GError) error = NULL;
-
-  f->dir = g_dir_make_tmp ("lc-recording-XXXXXX", &error);
-  g_assert_no_error (error);
+  f->dir = lc_test_fs_make_tmp_dir ("lc-recording-XXXXXX");
   f->recordings = g_build_filename (f->dir, "recordings", NULL);
   g_assert_cmpint (g_mkdir (f->recordings, 0750), ==, 0);
   f->db_path = g_build_filename (f->dir, LC_STORE_DB_FILENAME, NULL);
@@ -194,7 +144,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_assert_cmpuint (G_OBJECT (f->store)->ref_count, ==, 1);
   lc_store_close (f->store);
   g_clear_object (&f->store);
-  remove_tree (f->dir);
+  lc_test_fs_assert_remove_tree (f->dir);
   g_free (f->recordings);
   g_free (f->db_path);
   g_free (f->lesson_id);
@@ -246,116 +196,45 @@ get_row (LcStore *store, const char *id)
   return row;
 }
 
+/* A recorder of the fixture's lesson on channel; finished counts its
+ * "finished" signals. Not started. (transfer full) */
+static LcRecorder *
+new_recorder (Fixture *f, LcChannel *channel, Finished *finished)
+{
+  LcRecorder *recorder
+      = lc_recorder_new (channel, f->store, f->recordings, f->lesson_id, &test_meta);
+
+  g_signal_connect (recorder, "finished", G_CALLBACK (on_finished), finished);
+  return recorder;
+}
+
+/* Same, started (asserts). (transfer full) */
+static LcRecorder *
+start_recorder (Fixture *f, LcChannel *channel, Finished *finished)
+{
+  g_autoptr (GError) error = NULL;
+  LcRecorder *recorder = new_recorder (f, channel, finished);
+
+  g_assert_true (lc_recorder_start (recorder, &error));
+  g_assert_no_error (error);
+  return recorder;
+}
+
+/* The fixture's lesson has exactly one Recording row. */
+static void
+assert_one_recording (Fixture *f)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) rows = NULL;
+  LcRecordingFilter filter = { .state = -1, .scope = LC_LESSON_SCOPE_ALL };
+
+  filter.lesson_id = f->lesson_id;
+  rows = lc_store_list_recordings (f->store, &filter, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rows->len, ==, 1);
+}
+
 /* ---- checking a final file ---- */
-
-typedef struct
-{
-  GMutex lock;
-  guint64 video_frames;
-  GstClockTime audio_time; /* sum of decoded audio durations */
-  GstClockTime video_last;
-  GstClockTime video_max_gap; /* longest step between consecutive frames */
-  GstClockTime video_gap_at;  /* where it starts */
-  int widths[4];              /* distinct decoded picture widths, in order */
-  guint n_widths;
-  gboolean sinks_linked[2];
-} Decoded;
-
-static GstPadProbeReturn
-on_decoded_buffer (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
-{
-  Decoded *decoded = user_data;
-  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
-  gboolean video = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (pad), "lc-video"));
-
-  g_mutex_lock (&decoded->lock);
-  if (video)
-    {
-      g_autoptr (GstCaps) caps = gst_pad_get_current_caps (pad);
-      int width = 0;
-
-      decoded->video_frames++;
-      if (caps != NULL && gst_structure_get_int (gst_caps_get_structure (caps, 0), "width", &width)
-          && (decoded->n_widths == 0 || decoded->widths[decoded->n_widths - 1] != width)
-          && decoded->n_widths < G_N_ELEMENTS (decoded->widths))
-        decoded->widths[decoded->n_widths++] = width;
-      if (GST_BUFFER_PTS_IS_VALID (buffer))
-        {
-          GstClockTime pts = GST_BUFFER_PTS (buffer);
-
-          if (GST_CLOCK_TIME_IS_VALID (decoded->video_last) && pts > decoded->video_last
-              && pts - decoded->video_last > decoded->video_max_gap)
-            {
-              decoded->video_max_gap = pts - decoded->video_last;
-              decoded->video_gap_at = decoded->video_last;
-            }
-          decoded->video_last = pts;
-        }
-    }
-  else if (GST_BUFFER_DURATION_IS_VALID (buffer))
-    decoded->audio_time += GST_BUFFER_DURATION (buffer);
-  g_mutex_unlock (&decoded->lock);
-  return GST_PAD_PROBE_OK;
-}
-
-static void
-on_decodebin_pad (GstElement *decodebin, GstPad *pad, gpointer user_data)
-{
-  Decoded *decoded = user_data;
-  GstElement *pipeline = GST_ELEMENT (gst_element_get_parent (decodebin));
-  g_autoptr (GstCaps) caps = gst_pad_query_caps (pad, NULL);
-  const char *name = gst_structure_get_name (gst_caps_get_structure (caps, 0));
-  gboolean video = g_str_has_prefix (name, "video/");
-  GstElement *sink = gst_element_factory_make ("fakesink", NULL);
-  g_autoptr (GstPad) sink_pad = gst_element_get_static_pad (sink, "sink");
-
-  g_object_set (sink, "sync", FALSE, NULL);
-  gst_bin_add (GST_BIN (pipeline), sink);
-  g_object_set_data (G_OBJECT (sink_pad), "lc-video", GINT_TO_POINTER (video));
-  gst_pad_add_probe (sink_pad, GST_PAD_PROBE_TYPE_BUFFER, on_decoded_buffer, decoded, NULL);
-  gst_element_sync_state_with_parent (sink);
-  g_assert_cmpint (gst_pad_link (pad, sink_pad), ==, GST_PAD_LINK_OK);
-  g_mutex_lock (&decoded->lock);
-  decoded->sinks_linked[video ? 0 : 1] = TRUE;
-  g_mutex_unlock (&decoded->lock);
-  gst_object_unref (pipeline);
-}
-
-/* Decode path end to end (uridecodebin: qtdemux → avdec_h264 / opusdec). */
-static void
-decode_file (const char *path, Decoded *decoded)
-{
-  g_autofree char *uri = gst_filename_to_uri (path, NULL);
-  g_autoptr (GstElement) pipeline = gst_pipeline_new (NULL);
-  GstElement *decodebin = gst_element_factory_make ("uridecodebin", NULL);
-  g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
-  g_autoptr (GstMessage) message = NULL;
-
-  memset (decoded, 0, sizeof *decoded);
-  g_mutex_init (&decoded->lock);
-  decoded->video_last = GST_CLOCK_TIME_NONE;
-  decoded->video_gap_at = GST_CLOCK_TIME_NONE;
-  g_object_set (decodebin, "uri", uri, NULL);
-  gst_bin_add (GST_BIN (pipeline), decodebin);
-  g_signal_connect (decodebin, "pad-added", G_CALLBACK (on_decodebin_pad), decoded);
-  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
-                   GST_STATE_CHANGE_FAILURE);
-  message = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  g_assert_nonnull (message);
-  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR)
-    {
-      g_autoptr (GError) error = NULL;
-
-      gst_message_parse_error (message, &error, NULL);
-      g_error ("decoding %s: %s", path, error->message);
-    }
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  g_mutex_clear (&decoded->lock);
-  g_test_message ("%s: %" G_GUINT64_FORMAT " video frames (last at %" GST_TIME_FORMAT
-                  "), %" GST_TIME_FORMAT " of audio",
-                  path, decoded->video_frames, GST_TIME_ARGS (decoded->video_last),
-                  GST_TIME_ARGS (decoded->audio_time));
-}
 
 /* Offsets of the top-level moov and mdat boxes (faststart: moov first). */
 static void
@@ -467,7 +346,7 @@ check_ready (Fixture *f, LcRecording *row, gint64 expected_ms, gint64 tolerance_
   g_autofree char *part_path = NULL;
   g_autofree char *expected_path = g_strdup_printf ("%s/%s.mp4", row->lesson_id, row->id);
   g_autofree char *sha = NULL;
-  Decoded decoded;
+  LcTestDecoded decoded;
   gint64 moov, mdat;
   GStatBuf st;
 
@@ -494,8 +373,8 @@ check_ready (Fixture *f, LcRecording *row, gint64 expected_ms, gint64 tolerance_
   g_assert_cmpint (moov, >=, 0);
   g_assert_cmpint (mdat, >, moov); /* faststart */
 
-  decode_file (final_path, &decoded);
-  g_assert_true (decoded.sinks_linked[0] && decoded.sinks_linked[1]);
+  lc_test_decode_file (final_path, &decoded);
+  g_assert_true (decoded.have_video && decoded.have_audio);
   /* Every frame decodes: about FPS per second of the recording. */
   g_assert_cmpfloat ((double)decoded.video_frames, >=, 0.9 * FPS * row->duration_ms / 1000.0);
   g_assert_cmpfloat ((double)decoded.video_frames, <=, 1.1 * FPS * row->duration_ms / 1000.0 + 2);
@@ -515,15 +394,12 @@ test_end_to_end (Fixture *f, gconstpointer data)
   g_autoptr (LcRecorder) recorder = NULL;
   g_autoptr (LcRecording) row = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) rows = NULL;
-  LcRecordingFilter filter = { .state = -1, .scope = LC_LESSON_SCOPE_ALL };
   Finished finished = { 0 };
   GstClockTime broadcast;
   gint64 ended;
 
-  recorder = lc_recorder_new (channel, f->store, f->recordings, f->lesson_id, &test_meta);
+  recorder = new_recorder (f, channel, &finished);
   lc_recorder_set_fragment_duration (recorder, 1000);
-  g_signal_connect (recorder, "finished", G_CALLBACK (on_finished), &finished);
   g_assert_true (lc_recorder_start (recorder, &error));
   g_assert_no_error (error);
   g_assert_true (lc_id_is_valid (lc_recorder_get_recording_id (recorder)));
@@ -553,7 +429,7 @@ test_end_to_end (Fixture *f, gconstpointer data)
   broadcast = lc_channel_get_position (channel);
   ended = g_get_monotonic_time ();
   lc_channel_finish (channel);
-  run_until (finished_done, &finished, 60000);
+  lc_test_run_until (finished_done, &finished, 60000);
   g_test_message ("finalised %.2f s after the end",
                   (double)(g_get_monotonic_time () - ended) / G_USEC_PER_SEC);
   g_assert_true (finished.ok);
@@ -564,10 +440,7 @@ test_end_to_end (Fixture *f, gconstpointer data)
                (gint64)(broadcast / GST_MSECOND) / 20 /* 5 % */);
 
   /* One recording for the lesson. */
-  filter.lesson_id = f->lesson_id;
-  rows = lc_store_list_recordings (f->store, &filter, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (rows->len, ==, 1);
+  assert_one_recording (f);
 }
 
 static void
@@ -578,48 +451,38 @@ test_publisher_gap (Fixture *f, gconstpointer data)
   g_autoptr (LcRecorder) recorder = NULL;
   g_autoptr (LcRecording) row = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) rows = NULL;
-  LcRecordingFilter filter = { .state = -1, .scope = LC_LESSON_SCOPE_ALL };
   Finished finished = { 0 };
   GstClockTime before_gap, broadcast;
-  gint64 gap_end;
 
-  recorder = lc_recorder_new (channel, f->store, f->recordings, f->lesson_id, &test_meta);
-  g_signal_connect (recorder, "finished", G_CALLBACK (on_finished), &finished);
-  g_assert_true (lc_recorder_start (recorder, &error));
-  g_assert_no_error (error);
+  recorder = start_recorder (f, channel, &finished);
   g_assert_true (lc_synthetic_source_start (source, &error));
   run_broadcast_until (channel, 2.5);
 
   /* The publisher drops for 1.5 s and comes back. */
   lc_synthetic_source_stop (source);
   before_gap = lc_channel_get_position (channel);
-  gap_end = g_get_monotonic_time () + 1500 * 1000;
-  run_until (time_passed, &gap_end, 5000);
+  lc_test_run_for (1500);
   g_assert_true (lc_synthetic_source_start (source, &error));
   g_assert_no_error (error);
   run_broadcast_until (channel, (double)before_gap / GST_SECOND + 1.5 + 2.5);
   lc_synthetic_source_stop (source);
   broadcast = lc_channel_get_position (channel);
   lc_channel_finish (channel);
-  run_until (finished_done, &finished, 60000);
+  lc_test_run_until (finished_done, &finished, 60000);
   g_assert_true (finished.ok);
 
   /* Still one recording, and its timeline spans the gap. */
-  filter.lesson_id = f->lesson_id;
-  rows = lc_store_list_recordings (f->store, &filter, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (rows->len, ==, 1);
+  assert_one_recording (f);
   row = get_row (f->store, lc_recorder_get_recording_id (recorder));
   g_assert_cmpint (row->state, ==, LC_RECORDING_READY);
   g_assert_cmpint (row->duration_ms, >=, (gint64)(before_gap / GST_MSECOND) + 1400 + 2000);
   {
     g_autofree char *final_path = g_build_filename (f->recordings, row->path, NULL);
-    Decoded decoded;
+    LcTestDecoded decoded;
 
     g_assert_cmpint (llabs (row->duration_ms - (gint64)(broadcast / GST_MSECOND)), <=,
                      (gint64)(broadcast / GST_MSECOND) / 20);
-    decode_file (final_path, &decoded);
+    lc_test_decode_file (final_path, &decoded);
     /* Pictures on both sides of the gap, none for the gap itself. */
     g_test_message ("longest step between frames: %" GST_TIME_FORMAT " at %" GST_TIME_FORMAT,
                     GST_TIME_ARGS (decoded.video_max_gap), GST_TIME_ARGS (decoded.video_gap_at));
@@ -754,7 +617,7 @@ test_recovery (Fixture *f, gconstpointer data)
   g_test_expect_message ("lc-recorder", G_LOG_LEVEL_WARNING, "*: the recording file is missing");
   lc_recorder_recover_async (f->store, f->recordings, NULL, on_recovered, &recovered);
   g_test_assert_expected_messages ();
-  run_until (recovered_done, &recovered, 60000);
+  lc_test_run_until (recovered_done, &recovered, 60000);
   g_assert_no_error (recovered.error);
   g_assert_true (recovered.ok);
   g_assert_cmpuint (recovered.n, ==, 1);
@@ -772,78 +635,17 @@ test_recovery (Fixture *f, gconstpointer data)
   /* Nothing left to recover. */
   recovered = (Recovered){ 0 };
   lc_recorder_recover_async (f->store, f->recordings, NULL, on_recovered, &recovered);
-  run_until (recovered_done, &recovered, 10000);
+  lc_test_run_until (recovered_done, &recovered, 10000);
   g_assert_true (recovered.ok);
   g_assert_cmpuint (recovered.n, ==, 0);
 }
 
 /* ---- a failing output ---- */
 
-/* A consumer that counts what it gets (the "other consumer" of the channel). */
-#define TEST_TYPE_COUNTER (test_counter_get_type ())
-G_DECLARE_FINAL_TYPE (TestCounter, test_counter, TEST, COUNTER, GObject)
-
-struct _TestCounter
-{
-  GObject parent_instance;
-  gint buffers; /* atomic */
-};
-
-static gboolean
-counter_push (LcConsumer *consumer, LcMediaKind kind, GstBuffer *buffer)
-{
-  g_atomic_int_inc (&TEST_COUNTER (consumer)->buffers);
-  return TRUE;
-}
-
-static void
-counter_set_caps (LcConsumer *consumer, LcMediaKind kind, GstCaps *caps)
-{
-}
-
-static void
-counter_gap (LcConsumer *consumer, gboolean gone)
-{
-}
-
-static void
-counter_finish (LcConsumer *consumer)
-{
-}
-
-static const char *
-counter_name (LcConsumer *consumer)
-{
-  return "counter";
-}
-
-static void
-test_counter_consumer_init (LcConsumerInterface *iface)
-{
-  iface->set_caps = counter_set_caps;
-  iface->push = counter_push;
-  iface->publisher_gap = counter_gap;
-  iface->finish = counter_finish;
-  iface->get_name = counter_name;
-}
-
-G_DEFINE_FINAL_TYPE_WITH_CODE (TestCounter, test_counter, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (LC_TYPE_CONSUMER, test_counter_consumer_init))
-
-static void
-test_counter_class_init (TestCounterClass *klass)
-{
-}
-
-static void
-test_counter_init (TestCounter *self)
-{
-}
-
 typedef struct
 {
-  TestCounter *counter;
-  gint target;
+  LcTestCounter *counter;
+  guint target;
 } CountWait;
 
 static gboolean
@@ -851,7 +653,7 @@ count_reached (gpointer data)
 {
   CountWait *wait = data;
 
-  return g_atomic_int_get (&wait->counter->buffers) >= wait->target;
+  return lc_test_counter_get_pushes (wait->counter) >= wait->target;
 }
 
 static void
@@ -906,7 +708,7 @@ test_disk_full_child (void)
   g_autoptr (LcChannel) channel = NULL;
   g_autoptr (LcSyntheticSource) source = NULL;
   g_autoptr (LcRecorder) recorder = NULL;
-  g_autoptr (TestCounter) counter = NULL;
+  g_autoptr (LcTestCounter) counter = NULL;
   g_autoptr (LcRecording) row = NULL;
   g_autofree char *recordings = NULL;
   g_autofree char *lesson_id = NULL;
@@ -932,7 +734,7 @@ test_disk_full_child (void)
   channel = lc_channel_new (lesson_id);
   g_signal_connect (channel, "consumer-failed", G_CALLBACK (on_consumer_failed), &removed);
   source = lc_synthetic_source_new (channel, 320, 180, FPS, "full");
-  counter = g_object_new (TEST_TYPE_COUNTER, NULL);
+  counter = lc_test_counter_new ();
   lc_channel_add_consumer (channel, LC_CONSUMER (counter));
   recorder = lc_recorder_new (channel, store, recordings, lesson_id, &test_meta);
   g_signal_connect (recorder, "finished", G_CALLBACK (on_finished), &finished);
@@ -942,7 +744,7 @@ test_disk_full_child (void)
   g_assert_no_error (error);
 
   /* 600 kbit/s fills 256 KiB in a few seconds. */
-  run_until (finished_done, &finished, 60000);
+  lc_test_run_until (finished_done, &finished, 60000);
   g_assert_false (finished.ok);
   row = get_row (store, lc_recorder_get_recording_id (recorder));
   g_test_message ("failure reason: %s", row->failure_reason);
@@ -956,19 +758,19 @@ test_disk_full_child (void)
   g_assert_cmpint (row->ended_at, >=, row->started_at);
 
   /* The channel drops the recorder; the other consumer goes on. */
-  run_until (flag_set, &removed, 10000);
+  lc_test_run_until (flag_set, &removed, 10000);
   g_assert_cmpuint (lc_channel_get_consumer_count (channel), ==, 1);
   wait.counter = counter;
-  wait.target = g_atomic_int_get (&counter->buffers) + 2 * FPS;
-  run_until (count_reached, &wait, 20000);
+  wait.target = lc_test_counter_get_pushes (counter) + 2 * FPS;
+  lc_test_run_until (count_reached, &wait, 20000);
 
   /* What was written stays, and its complete fragments play. */
   g_assert_cmpint (g_stat (part_path, &st), ==, 0);
   g_assert_cmpint (st.st_size, >, 100 * 1024);
   {
-    Decoded decoded;
+    LcTestDecoded decoded;
 
-    decode_file (part_path, &decoded);
+    lc_test_decode_file (part_path, &decoded);
     g_assert_cmpuint (decoded.video_frames, >=, FPS);
   }
   lc_synthetic_source_stop (source);
@@ -999,8 +801,7 @@ test_unwritable_dir (Fixture *f, gconstpointer data)
   /* A file where the lesson's directory should be: no directory, no file
    * (this fails for root too, unlike a read-only directory). */
   g_assert_true (g_file_set_contents (blocker, "x", 1, NULL));
-  recorder = lc_recorder_new (channel, f->store, f->recordings, f->lesson_id, &test_meta);
-  g_signal_connect (recorder, "finished", G_CALLBACK (on_finished), &finished);
+  recorder = new_recorder (f, channel, &finished);
   g_test_expect_message ("lc-recorder", G_LOG_LEVEL_WARNING,
                          "*failed (the lesson goes on): cannot create the recording directory*");
   g_assert_false (lc_recorder_start (recorder, &error));
@@ -1022,20 +823,17 @@ test_vp8_refused (Fixture *f, gconstpointer data)
   g_autoptr (LcChannel) channel = lc_channel_new (f->lesson_id);
   g_autoptr (LcRecorder) recorder = NULL;
   g_autoptr (LcRecording) row = NULL;
-  g_autoptr (GError) error = NULL;
   g_autoptr (GstCaps) vp8 = gst_caps_from_string ("video/x-vp8, width=320, height=180");
   g_autoptr (GstBuffer) frame = gst_buffer_new_allocate (NULL, 100, NULL);
   Finished finished = { 0 };
 
-  recorder = lc_recorder_new (channel, f->store, f->recordings, f->lesson_id, &test_meta);
-  g_signal_connect (recorder, "finished", G_CALLBACK (on_finished), &finished);
-  g_assert_true (lc_recorder_start (recorder, &error));
+  recorder = start_recorder (f, channel, &finished);
   /* Fed directly, as the channel would (streaming side). */
   lc_consumer_set_caps (LC_CONSUMER (recorder), LC_MEDIA_VIDEO, vp8);
   GST_BUFFER_PTS (frame) = 0;
   g_assert_false (lc_consumer_push (LC_CONSUMER (recorder), LC_MEDIA_VIDEO, frame));
   g_test_expect_message ("lc-recorder", G_LOG_LEVEL_WARNING, "*: recording needs H.264 video*");
-  run_until (finished_done, &finished, 10000);
+  lc_test_run_until (finished_done, &finished, 10000);
   g_test_assert_expected_messages ();
   g_assert_false (finished.ok);
   row = get_row (f->store, lc_recorder_get_recording_id (recorder));
@@ -1052,12 +850,9 @@ test_nothing_recorded (Fixture *f, gconstpointer data)
   g_autoptr (LcChannel) channel = lc_channel_new (f->lesson_id);
   g_autoptr (LcRecorder) recorder = NULL;
   g_autoptr (LcRecording) row = NULL;
-  g_autoptr (GError) error = NULL;
   Finished finished = { 0 };
 
-  recorder = lc_recorder_new (channel, f->store, f->recordings, f->lesson_id, &test_meta);
-  g_signal_connect (recorder, "finished", G_CALLBACK (on_finished), &finished);
-  g_assert_true (lc_recorder_start (recorder, &error));
+  recorder = start_recorder (f, channel, &finished);
   /* As the channel's finish() would (the channel itself logs too). */
   g_test_expect_message ("lc-recorder", G_LOG_LEVEL_WARNING, "*: nothing was recorded");
   lc_consumer_finish (LC_CONSUMER (recorder));
@@ -1142,7 +937,6 @@ test_resolution_change (Fixture *f, gconstpointer data)
   g_autoptr (LcChannel) channel = lc_channel_new (f->lesson_id);
   g_autoptr (LcRecorder) recorder = NULL;
   g_autoptr (LcRecording) row = NULL;
-  g_autoptr (GError) error = NULL;
   g_autoptr (GArray) media = g_array_new (FALSE, FALSE, sizeof (Encoded));
   g_autofree char *small = g_strdup_printf (VIDEO_ENCODE, 320, 180);
   g_autofree char *large = g_strdup_printf (VIDEO_ENCODE, 640, 360);
@@ -1151,7 +945,7 @@ test_resolution_change (Fixture *f, gconstpointer data)
   g_autoptr (GstCaps) audio_caps = NULL;
   g_autofree char *final_path = NULL;
   Finished finished = { 0 };
-  Decoded decoded;
+  LcTestDecoded decoded;
 
   g_array_set_clear_func (media, encoded_clear);
   small_caps = encode (small, LC_MEDIA_VIDEO, 500 * GST_MSECOND, media);
@@ -1161,10 +955,7 @@ test_resolution_change (Fixture *f, gconstpointer data)
                        LC_MEDIA_AUDIO, 0, media);
   g_array_sort (media, compare_encoded);
 
-  recorder = lc_recorder_new (channel, f->store, f->recordings, f->lesson_id, &test_meta);
-  g_signal_connect (recorder, "finished", G_CALLBACK (on_finished), &finished);
-  g_assert_true (lc_recorder_start (recorder, &error));
-  g_assert_no_error (error);
+  recorder = start_recorder (f, channel, &finished);
   lc_consumer_set_caps (LC_CONSUMER (recorder), LC_MEDIA_AUDIO, audio_caps);
   lc_consumer_set_caps (LC_CONSUMER (recorder), LC_MEDIA_VIDEO, small_caps);
   for (guint i = 0; i < media->len; i++)
@@ -1176,7 +967,7 @@ test_resolution_change (Fixture *f, gconstpointer data)
       g_assert_true (lc_consumer_push (LC_CONSUMER (recorder), e->kind, e->buffer));
     }
   lc_channel_finish (channel);
-  run_until (finished_done, &finished, 60000);
+  lc_test_run_until (finished_done, &finished, 60000);
   g_assert_true (finished.ok);
 
   row = get_row (f->store, lc_recorder_get_recording_id (recorder));
@@ -1184,7 +975,7 @@ test_resolution_change (Fixture *f, gconstpointer data)
   /* 4.5 s: from the first audio; the first keyframe is held from 0 to 0.5 s. */
   g_assert_cmpint (llabs (row->duration_ms - 4500), <=, 100);
   final_path = g_build_filename (f->recordings, row->path, NULL);
-  decode_file (final_path, &decoded);
+  lc_test_decode_file (final_path, &decoded);
   g_assert_cmpuint (decoded.video_frames, ==, 100 + 1);
   g_assert_cmpuint (decoded.video_max_gap, ==, 500 * GST_MSECOND); /* the held picture */
   g_assert_cmpuint (decoded.video_gap_at, ==, 0);
@@ -1210,9 +1001,7 @@ test_finalize_cut (Fixture *f, gconstpointer data)
   gint64 previous = G_MAXINT64;
   Finished finished = { 0 };
 
-  recorder = lc_recorder_new (channel, f->store, f->recordings, f->lesson_id, &test_meta);
-  g_signal_connect (recorder, "finished", G_CALLBACK (on_finished), &finished);
-  g_assert_true (lc_recorder_start (recorder, &error));
+  recorder = start_recorder (f, channel, &finished);
   g_assert_true (lc_synthetic_source_start (source, &error));
   run_broadcast_until (channel, 4.5);
   part_path = g_strdup_printf ("%s/%s/%s.part.mp4", f->recordings, f->lesson_id,
@@ -1226,7 +1015,7 @@ test_finalize_cut (Fixture *f, gconstpointer data)
       g_autofree char *out = g_build_filename (f->dir, "cut.mp4", NULL);
       g_autofree char *video = NULL, *audio = NULL, *sha = NULL;
       gint64 duration = 0, size = 0;
-      Decoded decoded;
+      LcTestDecoded decoded;
 
       g_assert_true (g_file_set_contents (cut, contents, (gssize)(len * cuts[i]), NULL));
       g_assert_true (lc_recorder_finalize_file (cut, out, &test_meta, NULL, NULL, &duration, &size,
@@ -1239,7 +1028,7 @@ test_finalize_cut (Fixture *f, gconstpointer data)
       previous = duration;
       g_assert_cmpstr (video, ==, "h264");
       g_assert_cmpint (strlen (sha), ==, 64);
-      decode_file (out, &decoded);
+      lc_test_decode_file (out, &decoded);
       /* The tracks of a cut file end up to a fragment (1 s) apart; every
        * picture up to the video's end decodes. */
       g_assert_cmpint ((gint64)decoded.video_last, >=, duration - 1100 * GST_MSECOND);
@@ -1268,7 +1057,7 @@ test_finalize_cut (Fixture *f, gconstpointer data)
           g_autofree char *remuxed = g_build_filename (f->dir, "remuxed.mp4", NULL);
           g_autofree char *v3 = NULL, *a3 = NULL, *sha3 = NULL;
           gint64 d3 = 0, s3 = 0;
-          Decoded redecoded;
+          LcTestDecoded redecoded;
 
           g_assert_true (lc_recorder_finalize_file (out, remuxed, &test_meta, NULL, NULL, &d3, &s3,
                                                     &v3, &a3, &sha3, &error));
@@ -1276,7 +1065,7 @@ test_finalize_cut (Fixture *f, gconstpointer data)
           g_assert_cmpint (llabs (d3 - duration), <=, 50 * GST_MSECOND);
           g_assert_cmpstr (v3, ==, "h264");
           g_assert_cmpstr (a3, ==, "opus");
-          decode_file (remuxed, &redecoded);
+          lc_test_decode_file (remuxed, &redecoded);
           g_assert_cmpuint (redecoded.video_frames, ==, decoded.video_frames);
           check_discovered (remuxed, d3 / (gint64)GST_MSECOND);
           g_assert_cmpint (g_remove (remuxed), ==, 0);
@@ -1332,7 +1121,7 @@ test_finalize_cut (Fixture *f, gconstpointer data)
     g_assert_cmpstr (error->message, ==, "the recording file is missing");
   }
   lc_channel_finish (channel);
-  run_until (finished_done, &finished, 60000);
+  lc_test_run_until (finished_done, &finished, 60000);
   g_assert_true (finished.ok);
 }
 

@@ -31,7 +31,7 @@
 #define START_TIMEOUT_MS 30000
 #define FRAMES_TIMEOUT_MS 20000
 #define STATE_TIMEOUT_MS 30000
-#define BROADCAST_S 8
+#define BROADCAST_S 10
 #define PASSWORD "correct horse battery"
 
 /* ---- waiting on the thread-default context (channel tests) ---- */
@@ -807,16 +807,26 @@ test_live_transcode (void)
   fixture_stop (&f);
 }
 
-/* Without a transcode the recorder fails (lc-recorder) and is removed from
- * the channel (lc-signaling), each with a warning: expected here, and only
- * these. */
-static gboolean
-on_fatal_log (const char *log_domain, GLogLevelFlags level, const char *message, gpointer data)
+/* Without a transcode the recorder fails, and is removed from the channel:
+ * a warning each, expected (and counted) here; any other warning fails. */
+typedef struct
 {
-  if ((level & G_LOG_LEVEL_WARNING) == 0)
-    return TRUE;
-  return !(strstr (message, "recording needs H.264 video") != NULL
-           || strstr (message, "consumer recording failed") != NULL);
+  guint recorder_failed;
+  guint consumer_removed;
+} Warnings;
+
+static void
+on_warning (const char *domain, GLogLevelFlags level, const char *message, gpointer data)
+{
+  Warnings *w = data;
+
+  if (strstr (message, "recording needs H.264 video") != NULL)
+    w->recorder_failed++;
+  else if (strstr (message, "consumer recording failed") != NULL)
+    w->consumer_removed++;
+  else
+    g_error ("unexpected warning (%s): %s", domain, message);
+  g_test_message ("expected warning (%s): %s", domain, message);
 }
 
 static void
@@ -831,7 +841,13 @@ test_live_no_transcode (void)
   LcRecording *rec;
   HlsWait w = { &f, "unavailable" };
 
-  g_test_log_set_fatal_handler (on_fatal_log, NULL);
+  Warnings warnings = { 0 };
+  const char *domains[] = { "lc-recorder", "lc-signaling", "lc-streamer" };
+  guint handlers[G_N_ELEMENTS (domains)];
+  GLogLevelFlags fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (domains); i++)
+    handlers[i] = g_log_set_handler (domains[i], G_LOG_LEVEL_WARNING, on_warning, &warnings);
   fixture_start (&f, FALSE);
   publisher = start_client (&f, LC_CLIENT_PUBLISHER);
   lc_test_wait_for (f.ts, is_live, &f, STATE_TIMEOUT_MS);
@@ -865,6 +881,11 @@ test_live_no_transcode (void)
   g_assert_cmpuint (lc_webrtc_client_delete (publisher, START_TIMEOUT_MS) / 100, ==, 2);
   lc_test_wait_for (f.ts, lesson_ended, &f, STATE_TIMEOUT_MS);
   fixture_stop (&f);
+  g_assert_cmpuint (warnings.recorder_failed, ==, 1);
+  g_assert_cmpuint (warnings.consumer_removed, ==, 1);
+  for (guint i = 0; i < G_N_ELEMENTS (domains); i++)
+    g_log_remove_handler (domains[i], handlers[i]);
+  g_log_set_always_fatal (fatal);
 }
 
 int

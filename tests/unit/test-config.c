@@ -122,6 +122,19 @@ static const ExpectedKey expected_keys[] = {
   { "hls.window", LC_CONFIG_INT, "6", 3, 100 },
   { "recording.enabled", LC_CONFIG_BOOL, "true" },
   { "recording.fragment_duration", LC_CONFIG_INT, "1000", 200, 10000 },
+  { "city.timezone", LC_CONFIG_STRING, "Europe/Moscow" },
+  { "conferences.max_concurrent", LC_CONFIG_INT, "50", 1, 100000 },
+  { "conferences.max_duration", LC_CONFIG_INT, "240", 15, 1440 },
+  { "conferences.buffer", LC_CONFIG_INT, "0", 0, 240 },
+  { "conferences.max_participants_per_school", LC_CONFIG_INT, "30", 1, 1000 },
+  { "conferences.room_opens_before", LC_CONFIG_INT, "15", 0, 1440 },
+  { "conferences.close_warning", LC_CONFIG_INT, "5", 0, 60 },
+  { "conferences.mesh_max_participants", LC_CONFIG_INT, "6", 2, 50 },
+  { "conferences.join_secret_file", LC_CONFIG_PATH, "" },
+  { "conferences.ws_max_message_bytes", LC_CONFIG_INT, "65536", 1024, 1048576 },
+  { "conferences.ws_messages_per_second", LC_CONFIG_INT, "20", 1, 10000 },
+  { "conferences.heartbeat_interval", LC_CONFIG_INT, "10", 1, 60 },
+  { "conferences.reconnect_grace", LC_CONFIG_INT, "30", 0, 600 },
   { "whip.rate_limit", LC_CONFIG_INT, "20", 1, 10000 },
 };
 
@@ -599,6 +612,11 @@ test_cross_key (void)
       "server.trusted_origins: invalid origin \"https://portal.example.org/path\"" },
     { { "server.trusted_origins=https://a.example,portal" },
       "server.trusted_origins: invalid origin \"portal\"" },
+    { { "city.timezone=Europe/Kaliningrad" }, NULL },
+    { { "city.timezone=Asia/Yekaterinburg" }, NULL },
+    { { "city.timezone=Europe/Atlantis" },
+      "city.timezone: unknown time zone \"Europe/Atlantis\"" },
+    { { "city.timezone=" }, "city.timezone: unknown time zone \"\"" },
   };
   gsize i, a;
 

@@ -538,6 +538,11 @@ function onWelcome(msg) {
   mesh.dropAll();
   grid.clearRemote(state.self.id);
   mesh.configure({ selfId: state.self.id, iceServers: msg.ice_servers });
+  // Observers watch and listen only: nothing of theirs is sent.
+  if (state.self.role === 'observer' && !wasJoined) {
+    media.setMuted(true);
+    media.setCameraOff(true);
+  }
   setPhase('room');
   els.preview.srcObject = null;
   grid.upsert({ ...state.self, media: media.mediaState }, { self: true });
