@@ -52,8 +52,11 @@ typedef struct
   GMutex lock;
   gint64 first_frame_us; /* monotonic, under lock */
   gboolean measuring;    /* under lock */
+  guint stamps;          /* frames with a readable stamp since the start, under lock */
+  double last_age;       /* ms, of the last of them, under lock */
   GArray *ages;          /* ms, under lock */
   /* snapshots */
+  guint ssrc;
   gint64 bytes0, packets0, lost0, frames0, at0;
 } Viewer;
 
@@ -67,6 +70,11 @@ on_viewer_frame (GstBuffer *buffer, GstCaps *caps, gpointer user_data)
   g_mutex_lock (&viewer->lock);
   if (viewer->first_frame_us == 0)
     viewer->first_frame_us = now;
+  if (age >= 0)
+    {
+      viewer->stamps++;
+      viewer->last_age = age;
+    }
   if (viewer->measuring && age >= 0)
     g_array_append_val (viewer->ages, age);
   g_mutex_unlock (&viewer->lock);
@@ -90,52 +98,46 @@ field_int64 (const GstStructure *s, const char *name)
 
 typedef struct
 {
-  const GstStructure *all;
+  guint ssrc;                /* wanted, or 0 = the video stream, whichever */
   const GstStructure *video; /* inbound-rtp of the video stream */
-  gint64 best_bytes;
 } StatsScan;
 
 static gboolean
 scan_stat (GQuark field, const GValue *value, gpointer user_data)
 {
   StatsScan *scan = user_data;
-  const GstStructure *s;
+  const GstStructure *s, *source;
   GstWebRTCStatsType type;
-  gboolean video = FALSE;
+  int clock_rate = 0;
+  guint ssrc = 0;
 
   if (!GST_VALUE_HOLDS_STRUCTURE (value))
     return TRUE;
   s = gst_value_get_structure (value);
   if (!gst_structure_get_enum (s, "type", GST_TYPE_WEBRTC_STATS_TYPE, (gint *)&type)
-      || type != GST_WEBRTC_STATS_INBOUND_RTP)
+      || type != GST_WEBRTC_STATS_INBOUND_RTP
+      || !gst_structure_has_field_typed (s, "gst-rtpsource-stats", GST_TYPE_STRUCTURE))
     return TRUE;
   /* GStreamer 1.22 labels every inbound-rtp "video" and gives both the same
    * codec-id: the clock rate of the nested RTP source stats tells. */
-  if (gst_structure_has_field_typed (s, "gst-rtpsource-stats", GST_TYPE_STRUCTURE))
-    {
-      const GstStructure *source = gst_value_get_structure (
-          gst_structure_get_value (s, "gst-rtpsource-stats"));
-      int clock_rate = 0;
-
-      video = gst_structure_get_int (source, "clock-rate", &clock_rate) && clock_rate == 90000;
-    }
-  else
-    video = field_int64 (s, "bytes-received") > scan->best_bytes;
-  if (video)
-    {
-      scan->video = s;
-      scan->best_bytes = field_int64 (s, "bytes-received");
-    }
+  source = gst_value_get_structure (gst_structure_get_value (s, "gst-rtpsource-stats"));
+  gst_structure_get_uint (s, "ssrc", &ssrc);
+  if (gst_structure_get_int (source, "clock-rate", &clock_rate) && clock_rate == 90000
+      && (scan->ssrc == 0 || scan->ssrc == ssrc))
+    scan->video = s;
   return TRUE;
 }
 
+/* The video counters of a viewer; ssrc: in = the stream to read (0: the
+ * video one), out = the one read (0 when none). */
 static void
-viewer_snapshot (Viewer *viewer, gint64 *bytes, gint64 *packets, gint64 *lost)
+viewer_snapshot (Viewer *viewer, guint *ssrc, gint64 *bytes, gint64 *packets, gint64 *lost)
 {
   g_autoptr (GstStructure) stats = lc_webrtc_client_get_stats (viewer->client);
-  StatsScan scan = { stats, NULL, -1 };
+  StatsScan scan = { *ssrc, NULL };
 
   *bytes = *packets = *lost = 0;
+  *ssrc = 0;
   if (stats == NULL)
     return;
   if (g_getenv ("LC_BENCH_DUMP_STATS") != NULL)
@@ -147,9 +149,10 @@ viewer_snapshot (Viewer *viewer, gint64 *bytes, gint64 *packets, gint64 *lost)
   gst_structure_foreach (stats, scan_stat, &scan);
   if (scan.video == NULL)
     return;
+  gst_structure_get_uint (scan.video, "ssrc", ssrc);
   *bytes = field_int64 (scan.video, "bytes-received");
   *packets = field_int64 (scan.video, "packets-received");
-  *lost = field_int64 (scan.video, "packets-lost");
+  *lost = MAX (field_int64 (scan.video, "packets-lost"), 0);
 }
 
 /* Lines from the other process: the last one, and the "ready …" and
@@ -169,8 +172,8 @@ static void
 on_line (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   LineReader *reader = user_data;
-  char *line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), result, NULL,
-                                                     NULL);
+  char *line
+      = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), result, NULL, NULL);
 
   if (line == NULL)
     {
@@ -248,6 +251,23 @@ ttff_summary (GString *out, const char *name, GPtrArray *viewers, gboolean decod
     g_string_append_printf (out, " %s=-", name);
 }
 
+static gboolean
+all_have_frames (gpointer data)
+{
+  GPtrArray *viewers = data;
+  gboolean all = TRUE;
+
+  for (guint i = 0; i < viewers->len && all; i++)
+    {
+      Viewer *v = g_ptr_array_index (viewers, i);
+
+      g_mutex_lock (&v->lock);
+      all = v->first_frame_us != 0;
+      g_mutex_unlock (&v->lock);
+    }
+  return all;
+}
+
 static int
 run_clients (const char *url, guint n, guint decoders)
 {
@@ -260,7 +280,8 @@ run_clients (const char *url, guint n, guint decoders)
   g_autoptr (GArray) ages = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GString) result = g_string_new ("result");
   LineWait w = { &reader, "start" };
-  guint failed = 0, silent = 0;
+  guint failed = 0, silent = 0, no_stats = 0, no_frame = 0, stamps = 0;
+  double last_age = 0;
   gint64 cpu0, wall0;
 
   for (guint i = 0; i < n; i++)
@@ -285,6 +306,8 @@ run_clients (const char *url, guint n, guint decoders)
           failed++;
         }
     }
+  /* Every viewer's first frame (or 30 s) before the measurement starts. */
+  lc_bench_run_until (all_have_frames, viewers, 30000);
   printf ("ready %u %u\n", n - failed, failed);
   fflush (stdout);
 
@@ -294,7 +317,8 @@ run_clients (const char *url, guint n, guint decoders)
     {
       Viewer *v = g_ptr_array_index (viewers, i);
 
-      viewer_snapshot (v, &v->bytes0, &v->packets0, &v->lost0);
+      v->ssrc = 0;
+      viewer_snapshot (v, &v->ssrc, &v->bytes0, &v->packets0, &v->lost0);
       v->frames0 = (gint64)lc_webrtc_client_get_video_frames (v->client);
       v->at0 = g_get_monotonic_time ();
       g_mutex_lock (&v->lock);
@@ -314,25 +338,39 @@ run_clients (const char *url, guint n, guint decoders)
       gint64 bytes, packets, lost, frames = (gint64)lc_webrtc_client_get_video_frames (v->client);
       double seconds = (double)(g_get_monotonic_time () - v->at0) / G_USEC_PER_SEC;
       double rate, loss_pct, frame_rate;
+      guint ssrc = v->ssrc;
 
-      viewer_snapshot (v, &bytes, &packets, &lost);
+      viewer_snapshot (v, &ssrc, &bytes, &packets, &lost);
       g_mutex_lock (&v->lock);
       v->measuring = FALSE;
       g_array_append_vals (ages, v->ages->data, v->ages->len);
+      stamps += v->stamps;
+      last_age = MAX (last_age, v->last_age);
+      no_frame += v->first_frame_us == 0 ? 1 : 0;
       g_mutex_unlock (&v->lock);
+      frame_rate = (double)(frames - v->frames0) / seconds;
+      if (frames == v->frames0)
+        silent++;
+      g_array_append_val (fps, frame_rate);
+      /* A stream that started after the first snapshot counts from 0 (the
+       * snapshot left zeros); one that vanished or changed SSRC has no figures. */
+      if (ssrc == 0)
+        {
+          no_stats++;
+          continue;
+        }
       rate = (double)(bytes - v->bytes0) * 8.0 / 1000.0 / seconds;
       loss_pct = packets - v->packets0 + lost - v->lost0 > 0
                      ? 100.0 * (double)MAX (lost - v->lost0, 0)
                            / (double)(packets - v->packets0 + MAX (lost - v->lost0, 0))
                      : 0;
-      frame_rate = (double)(frames - v->frames0) / seconds;
-      if (frames == v->frames0)
-        silent++;
       g_array_append_val (kbps, rate);
       g_array_append_val (loss, loss_pct);
-      g_array_append_val (fps, frame_rate);
     }
-  g_string_append_printf (result, " ok=%u failed=%u silent=%u", n - failed, failed, silent);
+  g_string_append_printf (result,
+                          " ok=%u failed=%u silent=%u no_stats=%u no_frame=%u stamps=%u "
+                          "last_age=%.0f",
+                          n - failed, failed, silent, no_stats, no_frame, stamps, last_age);
   g_string_append_printf (result, " kbps=%.0f kbps_min=%.0f", lc_bench_median (kbps),
                           lc_bench_quantile (kbps, 0.0));
   g_string_append_printf (result, " loss=%.2f loss_max=%.2f", lc_bench_median (loss),
@@ -388,8 +426,8 @@ step_clear (Step *step)
 static guint
 server_viewer_count (LcBenchServer *server)
 {
-  g_autofree char *url = g_strdup_printf ("%s/api/v1/lessons/%s", server->base_url,
-                                          server->lesson_id);
+  g_autofree char *url
+      = g_strdup_printf ("%s/api/v1/lessons/%s", server->base_url, server->lesson_id);
   g_autoptr (GBytes) body = lc_bench_http_get (url, NULL, NULL);
   g_autoptr (JsonParser) parser = json_parser_new ();
   JsonNode *root;
@@ -401,7 +439,8 @@ server_viewer_count (LcBenchServer *server)
       || (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     return 0;
   o = json_node_get_object (root);
-  if (!json_object_has_member (o, "live") || !JSON_NODE_HOLDS_OBJECT (json_object_get_member (o, "live")))
+  if (!json_object_has_member (o, "live")
+      || !JSON_NODE_HOLDS_OBJECT (json_object_get_member (o, "live")))
     return 0;
   o = json_object_get_object_member (o, "live");
   if (!json_object_has_member (o, "viewers"))
@@ -544,16 +583,16 @@ print_table (guint bitrate, GArray *steps, guint decoders)
 {
   Step *base = &g_array_index (steps, Step, 0);
 
-  printf ("\n== %u kbit/s: server = lessoncast serve (pid accounting: utime+stime over the window); "
-          "per viewer = (step - 0 viewers) / viewers ==\n",
-          bitrate);
-  printf ("%7s %6s %6s %9s %10s %8s %8s %9s %9s %9s %8s %7s %13s %13s %14s %6s\n", "viewers",
-          "api", "pub", "cpu %", "cpu/viewer", "viewers", "thr/v", "fds/v", "rss/v MiB", "kbit/s", "loss %",
-          "fps", "ttff dec ms", "ttff depay", "g2g ms", "cl cpu");
-  printf ("%7s %6s %6s %9s %10s %8s %8s %9s %9s %9s %8s %7s %13s %13s %14s %6s\n", "", "",
-          "fps", "(1 core)",
-          "(% core)", "per core", "", "", "", "med/min", "med/max", "med/min", "med/p90",
-          "med/p90", "med/p90/max", "%");
+  printf (
+      "\n== %u kbit/s: server = lessoncast serve (pid accounting: utime+stime over the window); "
+      "per viewer = (step - 0 viewers) / viewers ==\n",
+      bitrate);
+  printf ("%7s %6s %6s %9s %10s %8s %8s %9s %9s %9s %8s %7s %13s %13s %14s %6s\n", "viewers", "api",
+          "pub", "cpu %", "cpu/viewer", "viewers", "thr/v", "fds/v", "rss/v MiB", "kbit/s",
+          "loss %", "fps", "ttff dec ms", "ttff depay", "g2g ms", "cl cpu");
+  printf ("%7s %6s %6s %9s %10s %8s %8s %9s %9s %9s %8s %7s %13s %13s %14s %6s\n", "", "", "fps",
+          "(1 core)", "(% core)", "per core", "", "", "", "med/min", "med/max", "med/min",
+          "med/p90", "med/p90", "med/p90/max", "%");
   for (guint i = 0; i < steps->len; i++)
     {
       Step *s = &g_array_index (steps, Step, i);
@@ -563,7 +602,8 @@ print_table (guint bitrate, GArray *steps, guint decoders)
         {
           printf ("%7u %6s %6.1f %9.1f %10s %8s %8u %9u %9.1f   (publisher → ingest, HLS, "
                   "recording)\n",
-                  0, "-", s->publisher_fps, s->cpu, "-", "-", s->after.threads, s->after.fds, s->after.rss_mib);
+                  0, "-", s->publisher_fps, s->cpu, "-", "-", s->after.threads, s->after.fds,
+                  s->after.rss_mib);
           continue;
         }
       {
@@ -583,17 +623,19 @@ print_table (guint bitrate, GArray *steps, guint decoders)
 
         printf ("%7u %6u %6.1f %9.1f %10.2f %8.0f %8.2f %9.2f %9.2f %9s %8s %7s %13s %13s %14s "
                 "%6s\n",
-                s->viewers, s->webrtc_viewers, s->publisher_fps, s->cpu, per, per > 0 ? 100.0 / per : 0,
+                s->viewers, s->webrtc_viewers, s->publisher_fps, s->cpu, per,
+                per > 0 ? 100.0 / per : 0,
                 (double)((int)s->after.threads - (int)base->after.threads) / s->viewers,
                 (double)((int)s->after.fds - (int)base->after.fds) / s->viewers,
                 (s->after.rss_mib - base->after.rss_mib) / s->viewers, c1, c2, c3, ttff_dec,
                 ttff_depay, latency, client_cpu);
       }
     }
-  printf ("(viewers: %u decode H.264 and read the stamp (ttff dec, g2g latency); the others "
-          "depayload and count only (ttff depay); api = WebRTC viewers the server reported;\n"
-          " pub fps = frames the publisher encoded per second; fps = frames per viewer per second)\n",
-          decoders);
+  printf (
+      "(viewers: %u decode H.264 and read the stamp (ttff dec, g2g latency); the others "
+      "depayload and count only (ttff depay); api = WebRTC viewers the server reported;\n"
+      " pub fps = frames the publisher encoded per second; fps = frames per viewer per second)\n",
+      decoders);
   fflush (stdout);
 }
 
@@ -622,9 +664,11 @@ main (int argc, char **argv)
       "Stop when the median loss exceeds this % (default 1)", "PCT" },
     { "lessoncast", 0, 0, G_OPTION_ARG_FILENAME, &lessoncast, "The server binary", "PATH" },
     { "smoke", 0, 0, G_OPTION_ARG_NONE, &smoke,
-      "Functional check: 2 decoding viewers, 3 s, 320x240; exit 1 without frames or latency",
+      "Functional check: 2 decoding viewers, 320x240, 3 s; exit 1 unless every viewer gets "
+      "frames, RTP stats and a latency > 0",
       NULL },
-    { "clients", 0, 0, G_OPTION_ARG_NONE, &clients, "(internal) run viewers: URL N DECODERS", NULL },
+    { "clients", 0, 0, G_OPTION_ARG_NONE, &clients, "(internal) run viewers: URL N DECODERS",
+      NULL },
     { NULL },
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("— WHEP fan-out benchmark");
@@ -724,10 +768,12 @@ main (int argc, char **argv)
               break;
             }
           if (smoke
-              && (result_double (step.result, "silent") > 0
-                  || result_double (step.result, "failed") > 0
-                  || result_double (step.result, "latency_n") < 1
-                  || result_double (step.result, "latency") <= 0))
+              && (result_double (step.result, "failed") > 0
+                  || result_double (step.result, "no_frame") > 0
+                  || result_double (step.result, "no_stats") > 0
+                  || result_double (step.result, "kbps") <= 0
+                  || result_double (step.result, "stamps") < 1
+                  || result_double (step.result, "last_age") <= 0))
             {
               fprintf (stderr, "bench-fanout: smoke: no frames or no latency: %s\n", step.result);
               status = 1;

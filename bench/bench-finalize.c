@@ -168,9 +168,8 @@ write_part (const char *path, guint minutes, const Encoded *video, const Encoded
 
 /* The finaliser logs "remuxing with GStreamer" when it takes the fallback. */
 static void
-on_gst_log (GstDebugCategory *category, GstDebugLevel level, const char *file,
-            const char *function, gint line, GObject *object, GstDebugMessage *message,
-            gpointer user_data)
+on_gst_log (GstDebugCategory *category, GstDebugLevel level, const char *file, const char *function,
+            gint line, GObject *object, GstDebugMessage *message, gpointer user_data)
 {
   const char *text;
 
@@ -187,8 +186,8 @@ time_finalize (const char *part, const char *final_path, guint runs, const char 
 {
   g_autoptr (GArray) wall = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr (GArray) cpu = g_array_new (FALSE, FALSE, sizeof (double));
-  LcRecordingMeta meta = { "Benchmark lesson", "Bench school", "Bench Teacher", "Bench",
-                           1700000000, 1700002700 };
+  LcRecordingMeta meta
+      = { "Benchmark lesson", "Bench school", "Bench Teacher", "Bench", 1700000000, 1700002700 };
   int fallback = 0;
   gint64 duration = 0, size = 0;
   GStatBuf st;
@@ -388,8 +387,7 @@ main (int argc, char **argv)
               lc_bench_median (on), lc_bench_median (off),
               lc_bench_median (on) - lc_bench_median (off),
               lc_bench_median (off) > 0
-                  ? 100.0 * (lc_bench_median (on) - lc_bench_median (off))
-                        / lc_bench_median (off)
+                  ? 100.0 * (lc_bench_median (on) - lc_bench_median (off)) / lc_bench_median (off)
                   : 0);
       if (on->len == 0 || off->len == 0)
         status = 1;

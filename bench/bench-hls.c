@@ -32,10 +32,10 @@
 typedef struct
 {
   gint64 seq;
-  double duration;   /* EXTINF, s */
-  gint64 avail_ms;   /* wall clock when downloaded */
-  GArray *stamps;    /* gint64 ms, per decoded frame with a readable stamp, in order */
-  guint frames;      /* decoded frames */
+  double duration; /* EXTINF, s */
+  gint64 avail_ms; /* wall clock when downloaded */
+  GArray *stamps;  /* gint64 ms, per decoded frame with a readable stamp, in order */
+  guint frames;    /* decoded frames */
 } Segment;
 
 static void
@@ -49,8 +49,8 @@ segment_free (gpointer data)
 
 typedef struct
 {
-  double target;    /* EXT-X-TARGETDURATION */
-  gint64 first_seq; /* EXT-X-MEDIA-SEQUENCE */
+  double target;     /* EXT-X-TARGETDURATION */
+  gint64 first_seq;  /* EXT-X-MEDIA-SEQUENCE */
   GArray *durations; /* double */
   GPtrArray *uris;   /* char * */
 } Playlist;
@@ -204,7 +204,8 @@ main (int argc, char **argv)
     }
   scratch = g_build_filename (server->data_dir, "bench-segment.ts", NULL);
   playlist_url = g_strdup_printf ("%s/hls/%s/index.m3u8", server->base_url, server->lesson_id);
-  publisher = lc_bench_publish (server, width, height, (guint)fps, (guint)bitrate, TRUE, NULL, &error);
+  publisher
+      = lc_bench_publish (server, width, height, (guint)fps, (guint)bitrate, TRUE, NULL, &error);
   if (publisher == NULL)
     {
       fprintf (stderr, "bench-hls: the publisher did not go live: %s\n", error->message);

@@ -176,7 +176,7 @@ struct _Bench
   char *binary;
   char *server_prefix;
   GArray *steps; /* guint */
-  guint room_size, concurrency, window_s, rate;
+  guint room_size, concurrency, window_s, rate, heartbeat_s;
   double interval_s;
   gboolean smoke;
 
@@ -361,9 +361,11 @@ server_start (Bench *b, guint max_participants, GError **error)
     g_autofree char *conns = g_strdup_printf ("server.max_connections=%u", max_participants + 256);
     g_autofree char *nofile = g_strdup_printf ("server.rlimit_nofile=%u", max_participants + 1024);
     g_autofree char *rate = g_strdup_printf ("conferences.ws_messages_per_second=%u", b->rate);
+    g_autofree char *heartbeat
+        = g_strdup_printf ("conferences.heartbeat_interval=%u", b->heartbeat_s);
     const char *sets[] = { "server.listen=127.0.0.1:0", "log.level=warning", "auth.kdf_cost=10",
                            "recording.enabled=false", "conferences.max_concurrent=100000",
-                           mesh_set, per_school, conns, nofile, rate, NULL };
+                           mesh_set, per_school, conns, nofile, rate, heartbeat, NULL };
 
     for (guint i = 0; sets[i] != NULL; i++)
       {
@@ -1508,7 +1510,7 @@ main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GArray) results = g_array_new (FALSE, TRUE, sizeof (StepResult));
-  int room_size = 10, concurrency = 200, window = 20, rate = 0;
+  int room_size = 10, concurrency = 200, window = 20, rate = 0, heartbeat = 10;
   double interval = 5.0;
   gboolean smoke = FALSE;
   char *binary = NULL, *prefix = NULL;
@@ -1529,6 +1531,8 @@ main (int argc, char **argv)
       "Joins in flight at once (default 200)", "N" },
     { "rate", 0, 0, G_OPTION_ARG_INT, &rate,
       "conferences.ws_messages_per_second (default max(20, 4 × room size))", "N" },
+    { "heartbeat", 0, 0, G_OPTION_ARG_INT, &heartbeat,
+      "conferences.heartbeat_interval in seconds (default 10, the server's default)", "S" },
     { "binary", 0, 0, G_OPTION_ARG_FILENAME, &binary, "lessoncast binary", "PATH" },
     { "server-prefix", 0, 0, G_OPTION_ARG_STRING, &prefix,
       "Run the server under this command (e.g. \"valgrind --tool=massif\")", "CMD" },
@@ -1557,9 +1561,11 @@ main (int argc, char **argv)
       g_clear_pointer (&participants, g_free);
       participants = g_strdup ("6");
     }
-  if (room_size < 1 || room_size > 50 || interval <= 0 || window < 1 || concurrency < 1)
+  if (room_size < 1 || room_size > 50 || interval <= 0 || window < 1 || concurrency < 1
+      || heartbeat < 1 || heartbeat > 60)
     {
-      g_printerr ("bench-signaling: room size 1..50, interval > 0, window ≥ 1, concurrency ≥ 1\n");
+      g_printerr ("bench-signaling: room size 1..50, interval > 0, window >= 1, concurrency >= 1, "
+                  "heartbeat 1..60\n");
       return 2;
     }
   if (!parse_steps (b, participants != NULL ? participants : "1000,5000,10000", &error))
@@ -1572,6 +1578,7 @@ main (int argc, char **argv)
   b->interval_s = interval;
   b->window_s = (guint)window;
   b->concurrency = (guint)concurrency;
+  b->heartbeat_s = (guint)heartbeat;
   b->rate = rate > 0 ? (guint)rate : MAX (20, 4 * (guint)room_size);
   b->rng = 0x2545f491;
   max_k = g_array_index (b->steps, guint, b->steps->len - 1);
@@ -1587,8 +1594,8 @@ main (int argc, char **argv)
   machine = lc_bench_describe_machine ();
   g_print ("machine: %s\n", machine);
   g_print ("rooms of %u, a message every %.1f s per participant (jittered), window %u s, "
-           "%u joins in flight, ws_messages_per_second %u\n",
-           b->room_size, b->interval_s, b->window_s, b->concurrency, b->rate);
+           "%u joins in flight, ws_messages_per_second %u, heartbeat %u s\n",
+           b->room_size, b->interval_s, b->window_s, b->concurrency, b->rate, b->heartbeat_s);
 
   if (!server_start (b, max_k, &error))
     {

@@ -84,7 +84,8 @@ lc_bench_describe_machine (void)
         {
           const char *end = strchr (p, '\n');
 
-          model = g_strstrip (g_strndup (p + 1, end != NULL ? (gsize)(end - p - 1) : strlen (p + 1)));
+          model
+              = g_strstrip (g_strndup (p + 1, end != NULL ? (gsize)(end - p - 1) : strlen (p + 1)));
         }
     }
   if (g_file_get_contents ("/proc/loadavg", &loadavg, NULL, NULL))
@@ -98,8 +99,7 @@ lc_bench_describe_machine (void)
         *space = '\0';
     }
   return g_strdup_printf ("nproc %ld, %s, load average %s", sysconf (_SC_NPROCESSORS_ONLN),
-                          model != NULL ? model : "unknown CPU",
-                          loadavg != NULL ? loadavg : "?");
+                          model != NULL ? model : "unknown CPU", loadavg != NULL ? loadavg : "?");
 }
 
 void
@@ -309,9 +309,13 @@ lc_bench_server_start (const char *binary, gboolean recording, const char *const
   g_ptr_array_add (argv, g_strdup ("--data-dir"));
   g_ptr_array_add (argv, g_strdup (server->data_dir));
   {
-    const char *defaults[] = { "server.listen=127.0.0.1:0", "webrtc.addresses=127.0.0.1",
-                               "whip.rate_limit=10000", "webrtc.max_viewers=0",
-                               "auth.kdf_cost=10", "log.level=warning", NULL };
+    const char *defaults[] = { "server.listen=127.0.0.1:0",
+                               "webrtc.addresses=127.0.0.1",
+                               "whip.rate_limit=10000",
+                               "webrtc.max_viewers=0",
+                               "auth.kdf_cost=10",
+                               "log.level=warning",
+                               NULL };
 
     for (guint i = 0; defaults[i] != NULL; i++)
       {
@@ -320,7 +324,8 @@ lc_bench_server_start (const char *binary, gboolean recording, const char *const
       }
   }
   g_ptr_array_add (argv, g_strdup ("--set"));
-  g_ptr_array_add (argv, g_strdup (recording ? "recording.enabled=true" : "recording.enabled=false"));
+  g_ptr_array_add (argv,
+                   g_strdup (recording ? "recording.enabled=true" : "recording.enabled=false"));
   for (guint i = 0; overrides != NULL && overrides[i] != NULL; i++)
     {
       g_ptr_array_add (argv, g_strdup ("--set"));
@@ -359,8 +364,8 @@ lc_bench_server_start (const char *binary, gboolean recording, const char *const
     {
       null_out = g_unix_output_stream_new (null_fd, TRUE);
       g_output_stream_splice_async (null_out, G_INPUT_STREAM (out),
-                                    G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, G_PRIORITY_LOW, NULL,
-                                    NULL, NULL);
+                                    G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, G_PRIORITY_LOW, NULL, NULL,
+                                    NULL);
     }
   return server;
 
@@ -419,8 +424,8 @@ lc_bench_http_get (const char *url, guint *status, GError **error)
 gboolean
 lc_bench_wait_live (LcBenchServer *server, guint timeout_ms)
 {
-  g_autofree char *url = g_strdup_printf ("%s/api/v1/lessons/%s", server->base_url,
-                                          server->lesson_id);
+  g_autofree char *url
+      = g_strdup_printf ("%s/api/v1/lessons/%s", server->base_url, server->lesson_id);
   gint64 end = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
 
   while (g_get_monotonic_time () < end)

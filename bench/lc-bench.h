@@ -15,7 +15,7 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  char *data_dir;  /* temporary, removed by lc_bench_server_stop */
+  char *data_dir; /* temporary, removed by lc_bench_server_stop */
   GSubprocess *proc;
   int pid;
   char *base_url;    /* "http://127.0.0.1:PORT" */
@@ -71,7 +71,7 @@ void lc_bench_stamp_frame (GstBuffer *buffer, GstCaps *caps, gpointer user_data)
 /* ---- statistics over a GArray of double ---- */
 
 double lc_bench_quantile (GArray *values, double q); /* sorts; nearest rank; 0 when empty */
-double lc_bench_median (GArray *values);   /* sorts; mean of the middle two when even */
+double lc_bench_median (GArray *values);             /* sorts; mean of the middle two when even */
 double lc_bench_max (GArray *values);
 /* "median/p90/max" text, "-" when empty (transfer full). */
 char *lc_bench_summary (GArray *values);

@@ -236,9 +236,9 @@ run_remux (Remux *remux, const char *part_path, const char *tmp_path, const char
         }
       g_mutex_unlock (&remux->lock);
       if (remux->total_bytes > 0)
-        lc_finalize_report (remux->progress, (int)(MIN (read, remux->total_bytes)
-                                                   * LC_FINALIZE_PROGRESS_WRITTEN
-                                                   / remux->total_bytes));
+        lc_finalize_report (remux->progress,
+                            (int)(MIN (read, remux->total_bytes) * LC_FINALIZE_PROGRESS_WRITTEN
+                                  / remux->total_bytes));
       if (message == NULL || done)
         continue;
       if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS)

@@ -141,8 +141,8 @@ hash_file (const char *path, gint64 *size, LcFinalizeProgress *progress, int fro
         }
       done += n;
       if (st.st_size > 0)
-        lc_finalize_report (progress,
-                            from + (int)(MIN (done, (gint64)st.st_size) * (to - from) / st.st_size));
+        lc_finalize_report (
+            progress, from + (int)(MIN (done, (gint64)st.st_size) * (to - from) / st.st_size));
     }
   hex = lc_finalize_sha256_hex (ctx, error);
   if (hex != NULL)

@@ -443,8 +443,8 @@ route_recordings_list (LcApi *api, LcRequest *req, GError **error)
       filter.state = (int)s;
     }
   /* (started_at, id): the same keyset cursor shape as lessons. */
-  if (!lc_api_time_cursor_parse (req, &filter.after_set, &filter.after_started_at,
-                                 &filter.after_id, &cursor, error))
+  if (!lc_api_time_cursor_parse (req, &filter.after_set, &filter.after_started_at, &filter.after_id,
+                                 &cursor, error))
     return FALSE;
   filter.limit = limit + 1;
 

@@ -1,8 +1,10 @@
 /* lc-test-media.c — decoding a media file end to end for tests:
  *
- *   uridecodebin ─┬─ fakesink (raw video; a probe counts pictures, widths, gaps)
- *                 └─ audioconvert ─ F32 interleaved ─ fakesink (a probe sums
- *                    durations and finds the peak)
+ *   filesrc ─ qtdemux | tsdemux ─┬─ queue ─ decodebin ─ fakesink (video: a
+ *                                │  probe counts pictures, widths, gaps)
+ *                                └─ queue ─ decodebin ─ audioconvert ─ F32
+ *                                   ─ fakesink (a probe sums durations, finds
+ *                                   the peak)
  *
  * The sinks do not sync: the file decodes as fast as the machine allows.
  * Also LcTestCounter, a channel consumer that only counts. */
@@ -67,7 +69,8 @@ count_audio (LcTestDecoded *d, GstBuffer *buffer)
         d->audio_first = pts;
       else if (pts + AUDIO_SLACK < d->audio_last)
         d->backwards++;
-      d->audio_last = pts + (GST_BUFFER_DURATION_IS_VALID (buffer) ? GST_BUFFER_DURATION (buffer) : 0);
+      d->audio_last
+          = pts + (GST_BUFFER_DURATION_IS_VALID (buffer) ? GST_BUFFER_DURATION (buffer) : 0);
     }
   if (gst_buffer_map (buffer, &map, GST_MAP_READ))
     {
@@ -94,36 +97,16 @@ on_decoded_buffer (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
-/* A decoded stream: into a fakesink (audio as F32 first), counted on its sink pad. */
+/* The decoded stream of decodebin: into the sink branch made for it. */
 static void
-on_decodebin_pad (GstElement *decodebin, GstPad *pad, gpointer user_data)
+on_decoder_pad (GstElement *decodebin, GstPad *pad, gpointer user_data)
 {
   DecodeState *state = user_data;
-  g_autoptr (GstElement) pipeline = GST_ELEMENT (gst_element_get_parent (decodebin));
-  g_autoptr (GstCaps) caps = gst_pad_query_caps (pad, NULL);
-  const char *name = gst_structure_get_name (gst_caps_get_structure (caps, 0));
-  gboolean video = g_str_has_prefix (name, "video/");
-  g_autoptr (GError) error = NULL;
-  GstElement *branch;
-  g_autoptr (GstElement) sink = NULL;
-  g_autoptr (GstPad) branch_pad = NULL;
-  g_autoptr (GstPad) sink_pad = NULL;
+  GstElement *branch = g_object_get_data (G_OBJECT (decodebin), "lc-branch");
+  gboolean video = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (decodebin), "lc-video"));
+  g_autoptr (GstPad) branch_pad = gst_element_get_static_pad (branch, "sink");
 
-  if (!video && !g_str_has_prefix (name, "audio/"))
-    return;
-  branch = gst_parse_bin_from_description (
-      video ? "fakesink name=sink sync=false"
-            : "audioconvert ! audio/x-raw,format=F32LE,layout=interleaved "
-              "! fakesink name=sink sync=false",
-      TRUE, &error);
-  g_assert_no_error (error);
-  gst_bin_add (GST_BIN (pipeline), branch);
-  sink = gst_bin_get_by_name (GST_BIN (branch), "sink");
-  sink_pad = gst_element_get_static_pad (sink, "sink");
-  g_object_set_data (G_OBJECT (sink_pad), "lc-video", GINT_TO_POINTER (video));
-  gst_pad_add_probe (sink_pad, GST_PAD_PROBE_TYPE_BUFFER, on_decoded_buffer, state, NULL);
-  gst_element_sync_state_with_parent (branch);
-  branch_pad = gst_element_get_static_pad (branch, "sink");
+  g_assert_false (gst_pad_is_linked (branch_pad)); /* one stream per decodebin */
   g_assert_cmpint (gst_pad_link (pad, branch_pad), ==, GST_PAD_LINK_OK);
   g_mutex_lock (&state->lock);
   if (video)
@@ -133,26 +116,79 @@ on_decodebin_pad (GstElement *decodebin, GstPad *pad, gpointer user_data)
   g_mutex_unlock (&state->lock);
 }
 
+/* An elementary stream of the demuxer: queue ─ decodebin ─ a sink branch
+ * (audio as F32 first), counted on the sink's pad. The sink is in the
+ * pipeline from the start: the pipeline's EOS waits for it even when the
+ * other stream's decoder is done first. */
+static void
+on_demux_pad (GstElement *demux, GstPad *pad, gpointer user_data)
+{
+  DecodeState *state = user_data;
+  g_autoptr (GstElement) pipeline = GST_ELEMENT (gst_element_get_parent (demux));
+  g_autoptr (GstCaps) caps = gst_pad_get_current_caps (pad);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstElement) sink = NULL;
+  g_autoptr (GstPad) sink_pad = NULL;
+  g_autoptr (GstPad) queue_pad = NULL;
+  GstElement *queue, *decodebin, *branch;
+  const char *name;
+  gboolean video;
+
+  if (caps == NULL)
+    caps = gst_pad_query_caps (pad, NULL);
+  name = gst_structure_get_name (gst_caps_get_structure (caps, 0));
+  video = g_str_has_prefix (name, "video/");
+  if (!video && !g_str_has_prefix (name, "audio/"))
+    return;
+  queue = gst_element_factory_make ("queue", NULL);
+  decodebin = gst_element_factory_make ("decodebin", NULL);
+  g_assert_nonnull (queue);
+  g_assert_nonnull (decodebin);
+  branch = gst_parse_bin_from_description (
+      video ? "fakesink name=sink sync=false"
+            : "audioconvert ! audio/x-raw,format=F32LE,layout=interleaved "
+              "! fakesink name=sink sync=false",
+      TRUE, &error);
+  g_assert_no_error (error);
+  sink = gst_bin_get_by_name (GST_BIN (branch), "sink");
+  sink_pad = gst_element_get_static_pad (sink, "sink");
+  g_object_set_data (G_OBJECT (sink_pad), "lc-video", GINT_TO_POINTER (video));
+  gst_pad_add_probe (sink_pad, GST_PAD_PROBE_TYPE_BUFFER, on_decoded_buffer, state, NULL);
+  g_object_set_data (G_OBJECT (decodebin), "lc-branch", branch);
+  g_object_set_data (G_OBJECT (decodebin), "lc-video", GINT_TO_POINTER (video));
+  g_signal_connect (decodebin, "pad-added", G_CALLBACK (on_decoder_pad), state);
+
+  gst_bin_add_many (GST_BIN (pipeline), queue, decodebin, branch, NULL);
+  g_assert_true (gst_element_link (queue, decodebin));
+  gst_element_sync_state_with_parent (branch);
+  gst_element_sync_state_with_parent (decodebin);
+  gst_element_sync_state_with_parent (queue);
+  queue_pad = gst_element_get_static_pad (queue, "sink");
+  g_assert_cmpint (gst_pad_link (pad, queue_pad), ==, GST_PAD_LINK_OK);
+}
+
 void
 lc_test_decode_file (const char *path, LcTestDecoded *decoded)
 {
-  g_autofree char *uri = gst_filename_to_uri (path, NULL);
   g_autoptr (GstElement) pipeline = gst_pipeline_new (NULL);
-  GstElement *decodebin = gst_element_factory_make ("uridecodebin", NULL);
+  GstElement *src = gst_element_factory_make ("filesrc", NULL);
+  GstElement *demux
+      = gst_element_factory_make (g_str_has_suffix (path, ".ts") ? "tsdemux" : "qtdemux", NULL);
   g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
   g_autoptr (GstMessage) message = NULL;
   DecodeState state = { .decoded = decoded };
 
-  g_assert_nonnull (uri);
-  g_assert_nonnull (decodebin);
+  g_assert_nonnull (src);
+  g_assert_nonnull (demux);
   memset (decoded, 0, sizeof *decoded);
   decoded->video_first = decoded->video_last = GST_CLOCK_TIME_NONE;
   decoded->video_gap_at = GST_CLOCK_TIME_NONE;
   decoded->audio_first = decoded->audio_last = GST_CLOCK_TIME_NONE;
   g_mutex_init (&state.lock);
-  g_object_set (decodebin, "uri", uri, NULL);
-  gst_bin_add (GST_BIN (pipeline), decodebin);
-  g_signal_connect (decodebin, "pad-added", G_CALLBACK (on_decodebin_pad), &state);
+  g_object_set (src, "location", path, NULL);
+  gst_bin_add_many (GST_BIN (pipeline), src, demux, NULL);
+  g_assert_true (gst_element_link (src, demux));
+  g_signal_connect (demux, "pad-added", G_CALLBACK (on_demux_pad), &state);
   g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
                    GST_STATE_CHANGE_FAILURE);
   message = gst_bus_timed_pop_filtered (bus, DECODE_TIMEOUT, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);

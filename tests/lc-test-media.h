@@ -13,24 +13,24 @@ typedef struct
 {
   gboolean have_video, have_audio; /* a decoded stream of that kind was linked */
 
-  guint video_frames;                      /* decoded pictures */
-  GstClockTime video_first, video_last;    /* PTS of the first and the last picture */
-  GstClockTime video_max_gap;              /* longest step between consecutive pictures */
-  GstClockTime video_gap_at;               /* where it starts (NONE without a step) */
-  int widths[4];                           /* distinct decoded picture widths, in order */
+  guint video_frames;                   /* decoded pictures */
+  GstClockTime video_first, video_last; /* PTS of the first and the last picture */
+  GstClockTime video_max_gap;           /* longest step between consecutive pictures */
+  GstClockTime video_gap_at;            /* where it starts (NONE without a step) */
+  int widths[4];                        /* distinct decoded picture widths, in order */
   guint n_widths;
 
-  guint audio_buffers;                     /* decoded buffers */
-  GstClockTime audio_first, audio_last;    /* PTS of the first buffer, end of the last one */
-  GstClockTime audio_time;                 /* sum of the decoded durations */
-  float audio_peak;                        /* largest absolute sample (as F32) */
+  guint audio_buffers;                  /* decoded buffers */
+  GstClockTime audio_first, audio_last; /* PTS of the first buffer, end of the last one */
+  GstClockTime audio_time;              /* sum of the decoded durations */
+  float audio_peak;                     /* largest absolute sample (as F32) */
 
   guint backwards; /* buffers without a PTS, or whose PTS did not grow (audio: by > 5 ms) */
 } LcTestDecoded;
 
-/* Decode path (uridecodebin) to its end, as fast as it goes, and fill
- * decoded; fails the test on a decoding error or after 60 s. Blocks the
- * calling thread, not the default main context's sources (they wait). */
+/* Decode path (MPEG-TS when it ends in ".ts", else MP4) to its end, as fast
+ * as it goes, and fill decoded; fails the test on a decoding error or after
+ * 60 s. Blocks the calling thread (the default main context's sources wait). */
 void lc_test_decode_file (const char *path, LcTestDecoded *decoded);
 
 /* A channel consumer that counts the buffers it is pushed and notes finish:

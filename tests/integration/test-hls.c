@@ -14,6 +14,7 @@
 #include "streamer/lc-channel.h"
 #include "streamer/lc-hls.h"
 #include "streamer/lc-synthetic-source.h"
+#include "lc-test-media.h"
 
 #define SEGMENT 2
 #define TOLERANCE 0.5
@@ -308,125 +309,15 @@ playlist_duration (Playlist *playlist, guint i)
 
 /* ---- segment files ---- */
 
-typedef struct
-{
-  guint video_frames;  /* decoded */
-  guint audio_buffers; /* decoded */
-  GstClockTime video_first, video_last, audio_first, audio_last;
-  guint backwards;  /* decoded buffers whose PTS did not grow */
-  float audio_peak; /* largest absolute sample */
-  GMutex lock;
-} Probe;
+/* Decode a whole segment (lc-test-media.h) and measure it. Blocks the test
+ * thread (not the packager: its pipeline has its own threads, its bus
+ * messages wait for the next iteration). */
+typedef LcTestDecoded Probe;
 
-static GstPadProbeReturn
-on_decoded (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
-{
-  Probe *probe = user_data;
-  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
-  gboolean video = g_str_has_prefix (GST_OBJECT_NAME (GST_OBJECT_PARENT (pad)), "vsink");
-  GstClockTime pts = GST_BUFFER_PTS (buffer);
-
-  g_mutex_lock (&probe->lock);
-  if (!GST_CLOCK_TIME_IS_VALID (pts))
-    probe->backwards++;
-  else if (video)
-    {
-      probe->video_frames++;
-      if (!GST_CLOCK_TIME_IS_VALID (probe->video_first))
-        probe->video_first = pts;
-      else if (pts <= probe->video_last)
-        probe->backwards++;
-      probe->video_last = pts;
-    }
-  else
-    {
-      probe->audio_buffers++;
-      if (!GST_CLOCK_TIME_IS_VALID (probe->audio_first))
-        probe->audio_first = pts;
-      else if (pts + 5 * GST_MSECOND < probe->audio_last) /* 90 kHz rounding aside */
-        probe->backwards++;
-      if (GST_BUFFER_DURATION_IS_VALID (buffer))
-        pts += GST_BUFFER_DURATION (buffer);
-      probe->audio_last = pts;
-
-      GstMapInfo map;
-      if (gst_buffer_map (buffer, &map, GST_MAP_READ))
-        {
-          const float *samples = (const float *)map.data;
-          for (gsize i = 0; i < map.size / sizeof (float); i++)
-            probe->audio_peak = MAX (probe->audio_peak, fabsf (samples[i]));
-          gst_buffer_unmap (buffer, &map);
-        }
-    }
-  g_mutex_unlock (&probe->lock);
-  return GST_PAD_PROBE_OK;
-}
-
-static void
-on_tsdemux_pad_added (GstElement *demux, GstPad *pad, gpointer user_data)
-{
-  GstBin *bin = GST_BIN (user_data);
-  g_autoptr (GstCaps) caps = gst_pad_get_current_caps (pad);
-  const char *name = gst_structure_get_name (gst_caps_get_structure (caps, 0));
-  g_autoptr (GError) error = NULL;
-  const char *description;
-
-  if (g_str_equal (name, "video/x-h264"))
-    description = "queue ! h264parse ! avdec_h264 ! fakesink name=vsink sync=false";
-  else if (g_str_equal (name, "audio/mpeg"))
-    description = "queue ! aacparse ! avdec_aac ! audioconvert "
-                  "! audio/x-raw,format=F32LE,layout=interleaved ! fakesink name=asink sync=false";
-  else
-    return;
-
-  GstElement *branch = gst_parse_bin_from_description (description, TRUE, &error);
-  g_assert_no_error (error);
-  gst_bin_add (bin, branch);
-  g_autoptr (GstPad) sinkpad = gst_element_get_static_pad (branch, "sink");
-  g_assert_cmpint (gst_pad_link (pad, sinkpad), ==, GST_PAD_LINK_OK);
-
-  g_autoptr (GstElement) sink = gst_bin_get_by_name (
-      GST_BIN (branch), g_str_equal (name, "video/x-h264") ? "vsink" : "asink");
-  g_autoptr (GstPad) sink_pad = gst_element_get_static_pad (sink, "sink");
-  gst_pad_add_probe (sink_pad, GST_PAD_PROBE_TYPE_BUFFER, on_decoded,
-                     g_object_get_data (G_OBJECT (bin), "probe"), NULL);
-  gst_element_sync_state_with_parent (branch);
-}
-
-/* Decode a whole segment (H.264 with avdec_h264, AAC with avdec_aac) and
- * measure it. Blocks the test thread (not the packager: its pipeline has
- * its own threads, its bus messages wait for the next iteration). */
 static void
 probe_segment (const char *path, Probe *probe)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree char *description
-      = g_strdup_printf ("filesrc location=\"%s\" ! tsdemux name=demux", path);
-  g_autoptr (GstElement) pipeline = gst_parse_launch (description, &error);
-  g_assert_no_error (error);
-  g_autoptr (GstElement) demux = gst_bin_get_by_name (GST_BIN (pipeline), "demux");
-  g_autoptr (GstBus) bus = gst_pipeline_get_bus (GST_PIPELINE (pipeline));
-
-  memset (probe, 0, sizeof *probe);
-  g_mutex_init (&probe->lock);
-  probe->video_first = probe->video_last = GST_CLOCK_TIME_NONE;
-  probe->audio_first = probe->audio_last = GST_CLOCK_TIME_NONE;
-  g_object_set_data (G_OBJECT (pipeline), "probe", probe);
-  g_signal_connect (demux, "pad-added", G_CALLBACK (on_tsdemux_pad_added), pipeline);
-
-  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
-                   GST_STATE_CHANGE_FAILURE);
-  g_autoptr (GstMessage) message
-      = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  g_assert_nonnull (message);
-  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR)
-    {
-      g_autoptr (GError) decode_error = NULL;
-      gst_message_parse_error (message, &decode_error, NULL);
-      g_error ("decoding %s failed: %s", path, decode_error->message);
-    }
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  g_mutex_clear (&probe->lock);
+  lc_test_decode_file (path, probe);
 }
 
 /* Video duration of a decoded segment: first to last frame plus one frame. */

@@ -373,8 +373,8 @@ build_publisher (LcWebrtcClient *client, GError **error)
         {
           g_autoptr (GstElement) encoder
               = gst_bin_get_by_name (GST_BIN (client->pipeline), "lc-video-encoder");
-          g_autoptr (GstPad) raw = encoder != NULL ? gst_element_get_static_pad (encoder, "sink")
-                                                   : NULL;
+          g_autoptr (GstPad) raw
+              = encoder != NULL ? gst_element_get_static_pad (encoder, "sink") : NULL;
 
           if (raw != NULL)
             gst_pad_add_probe (raw, GST_PAD_PROBE_TYPE_BUFFER, on_video_frame, client, NULL);

@@ -224,41 +224,56 @@ function filterQuery() {
   return query;
 }
 
+// Each loader numbers its requests: only the latest one's answer is shown
+// (two quick actions, or week changes, must not leave an older answer on top).
+const loads = { week: 0, list: 0, invitations: 0 };
+
 async function loadWeek() {
   const from = state.week;
   const to = weekStart(from, 1);
+  const seq = ++loads.week;
   els.week.setAttribute('aria-busy', 'true');
+  let items;
+  let error = null;
   try {
-    state.weekItems = await apiListAll('/conferences', {
+    items = await apiListAll('/conferences', {
       ...filterQuery(), from: from.toISOString(), to: to.toISOString(), limit: 100,
     });
-    showError(null);
   } catch (err) {
-    state.weekItems = [];
-    showError(() => t('conf.loadError', { message: errorMessage(err) }));
-  } finally {
-    els.week.setAttribute('aria-busy', 'false');
+    items = [];
+    error = err;
   }
+  if (seq !== loads.week) return; // a newer load is under way
+  state.weekItems = items;
+  showError(error ? () => t('conf.loadError', { message: errorMessage(error) }) : null);
+  els.week.setAttribute('aria-busy', 'false');
   renderWeek();
 }
 
 async function loadList(more = false) {
+  const seq = ++loads.list;
   els.list.setAttribute('aria-busy', 'true');
+  let page = null;
+  let error = null;
   try {
     const status = els.statusFilter.value;
     const query = { ...filterQuery(), status, limit: 20, cursor: more ? state.listCursor : null };
     // Without a status: what is on now and to come; a status shows its whole history.
     if (!status) query.from = new Date().toISOString();
-    const page = await api('/conferences', { query });
+    page = await api('/conferences', { query });
+  } catch (err) {
+    error = err;
+  }
+  if (seq !== loads.list) return; // a newer load is under way
+  if (error) {
+    if (!more) state.listItems = [];
+    showError(() => t('conf.loadError', { message: errorMessage(error) }));
+  } else {
     state.listItems = more ? [...state.listItems, ...(page?.items || [])] : page?.items || [];
     state.listCursor = page?.next_cursor || null;
     showError(null);
-  } catch (err) {
-    if (!more) state.listItems = [];
-    showError(() => t('conf.loadError', { message: errorMessage(err) }));
-  } finally {
-    els.list.setAttribute('aria-busy', 'false');
   }
+  els.list.setAttribute('aria-busy', 'false');
   renderList();
 }
 
@@ -268,12 +283,16 @@ async function loadInvitations() {
     renderInvitations();
     return;
   }
+  const seq = ++loads.invitations;
+  let invitations;
   try {
     const items = await apiListAll('/conferences', { from: new Date().toISOString(), status: 'scheduled', limit: 100 }, UPCOMING_PAGES);
-    state.invitations = items.filter((c) => myInvite(c)?.status === 'pending' && open(c));
+    invitations = items.filter((c) => myInvite(c)?.status === 'pending' && open(c));
   } catch {
-    state.invitations = []; // the week/list report the error
+    invitations = []; // the week/list report the error
   }
+  if (seq !== loads.invitations) return; // a newer load is under way
+  state.invitations = invitations;
   renderInvitations();
 }
 
