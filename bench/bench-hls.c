@@ -347,6 +347,11 @@ main (int argc, char **argv)
   print_summary ("edge: segment downloaded - stamp", edge);
   print_summary ("hls.js-like: 3 target durations behind", player);
   printf ("  hls.js-like playback stalled %u times\n", stalls);
+  if (join_edge_s < 3.0 * target + target)
+    printf (
+        "  (the playlist at the join held only %.1f s: the player started at its first segment; "
+        "use a longer --warmup)\n",
+        join_edge_s);
   printf ("  theoretical floor: a frame is available only when its segment is complete: "
           "0..%.1f s after capture (median %.1f s) plus encode, transport and muxing;\n"
           "  a player 3 target durations behind the newest segment: >= %.0f s\n",

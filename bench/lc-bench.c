@@ -19,6 +19,7 @@
 #include "common/lc-password.h"
 #include "common/lc-store-sqlite.h"
 #include "common/lc-time.h"
+#include "lc-test-fs.h"
 #include "lc-test-net.h"
 #include "lc-webrtc-client.h"
 
@@ -387,10 +388,10 @@ lc_bench_server_stop (LcBenchServer *server)
     }
   if (server->data_dir != NULL && g_getenv ("LC_BENCH_KEEP") == NULL)
     {
-      g_autofree char *command = g_strdup_printf ("rm -rf '%s'", server->data_dir);
+      g_autoptr (GError) error = NULL;
 
-      if (system (command) != 0)
-        g_warning ("cannot remove %s", server->data_dir);
+      if (!lc_test_fs_remove_tree (server->data_dir, &error))
+        g_warning ("cannot remove %s: %s", server->data_dir, error->message);
     }
   else if (server->data_dir != NULL)
     g_printerr ("bench: kept %s\n", server->data_dir);

@@ -30,7 +30,7 @@ typedef struct
  * server prints where it listens. The server's log goes to <data_dir>/server.log. */
 LcBenchServer *lc_bench_server_start (const char *binary, gboolean recording,
                                       const char *const *overrides, GError **error);
-/* SIGTERM, wait, remove the data dir. */
+/* SIGTERM, wait, remove the data dir (kept when LC_BENCH_KEEP is set). */
 void lc_bench_server_stop (LcBenchServer *server);
 
 /* GET base_url + path; returns the body (transfer full) or NULL; status
