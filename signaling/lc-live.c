@@ -536,8 +536,7 @@ start_consumers (LiveLesson *ll)
       LcRecordingMeta meta = { 0 };
 
       fill_recording_meta (ll, &meta, &school, &teacher);
-      ll->recorder
-          = lc_recorder_new (media, live->store, live->recordings_dir, ll->id, &meta);
+      ll->recorder = lc_recorder_new (media, live->store, live->recordings_dir, ll->id, &meta);
       lc_recorder_set_fragment_duration (
           ll->recorder, (guint)lc_config_get_int (config, "recording.fragment_duration"));
       ll->recorder_handler

@@ -79,7 +79,7 @@ struct _LcTranscoder
   gboolean building;       /* a build job is in flight */
   gboolean finishing;      /* finish() called; a self-ref is held until done */
   gboolean finished;
-  gint fed;                /* atomic: the running pipeline got a frame */
+  gint fed; /* atomic: the running pipeline got a frame */
   GstElement *pipeline;
   GSource *bus_source;
   GSource *drain_timer;
@@ -87,16 +87,16 @@ struct _LcTranscoder
 
   GMutex lock; /* LC_TRANSCODER_LOCK: everything below */
   Mode mode;
-  gboolean failed;     /* push() returns FALSE */
+  gboolean failed; /* push() returns FALSE */
   gboolean build_wanted;
   GstCaps *input_caps; /* VP8 caps for the appsrc */
   GstAppSrc *src;      /* the running pipeline's input (ref), or NULL */
   GstElement *encoder; /* its x264enc (ref), or NULL */
   GstCaps *output_video_caps;
-  gboolean video_started; /* a frame was encoded since VP8 began: audio may follow */
+  gboolean video_started;   /* a frame was encoded since VP8 began: audio may follow */
   GstCaps *held_audio_caps; /* audio caps held back until then */
   gboolean waiting_keyframe;
-  GQueue pending;      /* GstBuffer: VP8 from a keyframe on, while the pipeline is built */
+  GQueue pending; /* GstBuffer: VP8 from a keyframe on, while the pipeline is built */
   gsize pending_bytes;
   gint64 last_output; /* monotonic µs of the last encoded frame */
   gint64 stall_since; /* monotonic µs the input queue was first found full, 0 = not */
@@ -526,8 +526,8 @@ maybe_build_cb (gpointer user_data)
   BuildJob *job;
 
   LC_TRANSCODER_LOCK (self);
-  gboolean wanted = self->build_wanted && self->mode == MODE_TRANSCODE && self->src == NULL
-                    && !self->failed;
+  gboolean wanted
+      = self->build_wanted && self->mode == MODE_TRANSCODE && self->src == NULL && !self->failed;
   self->build_wanted = FALSE;
   g_autoptr (GstCaps) caps = self->input_caps != NULL ? gst_caps_ref (self->input_caps) : NULL;
   guint bitrate = self->bitrate;
@@ -933,8 +933,8 @@ lc_transcoder_class_init (LcTranscoderClass *klass)
   object_class->dispose = lc_transcoder_dispose;
   object_class->finalize = lc_transcoder_finalize;
 
-  signals[SIGNAL_FAILED] = g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                         0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_FAILED] = g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                         NULL, NULL, NULL, G_TYPE_NONE, 0);
   GST_DEBUG_CATEGORY_INIT (lc_transcode_debug, "lc-transcode", 0, "lessoncast VP8 transcoder");
 }
 

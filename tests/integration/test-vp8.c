@@ -205,9 +205,9 @@ typedef struct
   LcChannel *channel;
   GstElement *pipeline;
   GstElement *encoder;
-  gint requests;  /* keyframe requests that reached the publisher */
-  gint garbage;   /* push corrupt keyframes instead of the real frames */
-  GstCaps *caps;  /* last caps set (streaming thread) */
+  gint requests; /* keyframe requests that reached the publisher */
+  gint garbage;  /* push corrupt keyframes instead of the real frames */
+  GstCaps *caps; /* last caps set (streaming thread) */
 } Vp8Publisher;
 
 static void
@@ -216,8 +216,8 @@ on_publisher_keyframe (gpointer user_data)
   Vp8Publisher *pub = user_data;
 
   g_atomic_int_inc (&pub->requests);
-  gst_element_send_event (pub->encoder, gst_video_event_new_upstream_force_key_unit (
-                                            GST_CLOCK_TIME_NONE, TRUE, 0));
+  gst_element_send_event (
+      pub->encoder, gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0));
 }
 
 static GstFlowReturn
@@ -230,8 +230,8 @@ on_vp8_sample (GstAppSink *sink, gpointer user_data)
   if (sample == NULL)
     return GST_FLOW_OK;
   buffer = gst_buffer_copy (gst_sample_get_buffer (sample));
-  GST_BUFFER_PTS (buffer) = gst_segment_to_running_time (
-      gst_sample_get_segment (sample), GST_FORMAT_TIME, GST_BUFFER_PTS (buffer));
+  GST_BUFFER_PTS (buffer) = gst_segment_to_running_time (gst_sample_get_segment (sample),
+                                                         GST_FORMAT_TIME, GST_BUFFER_PTS (buffer));
   GST_BUFFER_DTS (buffer) = GST_BUFFER_PTS (buffer);
   if (pub->caps == NULL || !gst_caps_is_equal (pub->caps, gst_sample_get_caps (sample)))
     {
@@ -241,8 +241,8 @@ on_vp8_sample (GstAppSink *sink, gpointer user_data)
   if (g_atomic_int_get (&pub->garbage))
     {
       /* A "keyframe" the decoder cannot make sense of. */
-      static const guint8 junk[] = { 0x50, 0x42, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xb4, 0x00,
-                                     0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x13, 0x37 };
+      static const guint8 junk[] = { 0x50, 0x42, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xb4,
+                                     0x00, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x13, 0x37 };
       g_autoptr (GstBuffer) bad = gst_buffer_new_memdup (junk, sizeof junk);
 
       GST_BUFFER_PTS (bad) = GST_BUFFER_DTS (bad) = GST_BUFFER_PTS (buffer);
@@ -273,8 +273,7 @@ vp8_publisher_start (LcChannel *channel)
   pub->encoder = gst_bin_get_by_name (GST_BIN (pub->pipeline), "enc");
   sink = gst_bin_get_by_name (GST_BIN (pub->pipeline), "v");
   gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, pub, NULL);
-  g_assert_true (
-      lc_channel_attach_publisher (channel, pub, on_publisher_keyframe, pub, &error));
+  g_assert_true (lc_channel_attach_publisher (channel, pub, on_publisher_keyframe, pub, &error));
   g_assert_no_error (error);
   g_assert_cmpint (gst_element_set_state (pub->pipeline, GST_STATE_PLAYING), !=,
                    GST_STATE_CHANGE_FAILURE);
@@ -523,7 +522,8 @@ static gboolean
 hls_is (gpointer data)
 {
   HlsWait *w = data;
-  g_autoptr (JsonNode) node = lc_live_dup_status_json (lc_app_get_live (w->f->ts->app), w->f->lesson);
+  g_autoptr (JsonNode) node
+      = lc_live_dup_status_json (lc_app_get_live (w->f->ts->app), w->f->lesson);
 
   return node != NULL
          && g_strcmp0 (json_object_get_string_member (json_node_get_object (node), "hls"), w->hls)
@@ -538,7 +538,7 @@ hls_is (gpointer data)
   "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n"                        \
   "m=video 9 UDP/TLS/RTP/SAVPF 102 96\r\nc=IN IP4 0.0.0.0\r\n"                                     \
   "a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"                                     \
-  "a=fingerprint:" FINGERPRINT "\r\na=setup:actpass\r\na=mid:0\r\na=recvonly\r\na=rtcp-mux\r\n"   \
+  "a=fingerprint:" FINGERPRINT "\r\na=setup:actpass\r\na=mid:0\r\na=recvonly\r\na=rtcp-mux\r\n"    \
   "a=rtpmap:102 H264/90000\r\na=rtcp-fb:102 nack pli\r\n"                                          \
   "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n"          \
   "a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack pli\r\n"
@@ -595,10 +595,10 @@ static double
 decode_h264 (const char *path, const char *demuxer, guint *frames)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *description = g_strdup_printf (
-      "filesrc location=\"%s\" ! %s ! video/x-h264 ! h264parse ! avdec_h264 ! "
-      "fakesink name=sink sync=false",
-      path, demuxer);
+  g_autofree char *description
+      = g_strdup_printf ("filesrc location=\"%s\" ! %s ! video/x-h264 ! h264parse ! avdec_h264 ! "
+                         "fakesink name=sink sync=false",
+                         path, demuxer);
   g_autoptr (GstElement) pipeline = gst_parse_launch (description, &error);
   g_autoptr (GstElement) sink = NULL;
   g_autoptr (GstPad) pad = NULL;
@@ -694,8 +694,8 @@ check_hls_segments (Fixture *f, LcWebrtcClient *viewer, guint n)
                                           (gssize)g_bytes_get_size (seg->body), NULL));
       decoded = decode_h264 (file, "tsdemux", &frames);
       g_unlink (file);
-      g_test_message ("%s: playlist %.3f s, decoded H.264 %.3f s (%u frames)", uri, listed,
-                      decoded, frames);
+      g_test_message ("%s: playlist %.3f s, decoded H.264 %.3f s (%u frames)", uri, listed, decoded,
+                      frames);
       g_assert_cmpfloat_with_epsilon (listed, 2.0, 0.5);
       g_assert_cmpfloat_with_epsilon (decoded, 2.0, 0.5);
     }
@@ -732,7 +732,8 @@ static gboolean
 lesson_ended (gpointer data)
 {
   Fixture *f = data;
-  g_autoptr (LcLesson) lesson = lc_store_get_lesson (lc_app_get_store (f->ts->app), f->lesson, NULL);
+  g_autoptr (LcLesson) lesson
+      = lc_store_get_lesson (lc_app_get_store (f->ts->app), f->lesson, NULL);
 
   return lesson != NULL && lesson->status == LC_LESSON_ENDED;
 }
@@ -861,8 +862,8 @@ test_live_no_transcode (void)
   g_assert_cmpstr (json_object_get_string_member (live, "hls"), ==, "unavailable");
   g_test_message ("hls_reason: %s", json_object_get_string_member (live, "hls_reason"));
   g_assert_nonnull (strstr (json_object_get_string_member (live, "hls_reason"), "VP8"));
-  g_assert_nonnull (strstr (json_object_get_string_member (live, "hls_reason"),
-                            "media.transcode_vp8"));
+  g_assert_nonnull (
+      strstr (json_object_get_string_member (live, "hls_reason"), "media.transcode_vp8"));
   hls = g_strdup_printf ("/hls/%s/index.m3u8", f.lesson);
   {
     g_autoptr (LcTestResponse) r = lc_test_request (f.ts, "GET", hls, NULL, NULL, NULL);
