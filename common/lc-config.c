@@ -136,7 +136,7 @@ static const LcConfigKey config_keys[] = {
             "for that lesson unless media.transcode_vp8 is on."),
   KEY_BOOL ("media", "transcode_vp8", "true",
             "Transcode VP8 publishers to H.264 so HLS and the recording work for every lesson "
-            "(WebRTC viewers keep VP8). Costs about 12-17 % of a core per 720p30 VP8 lesson "
+            "(WebRTC viewers keep VP8). Costs about 12-22 % of a core per 720p30 VP8 lesson "
             "(docs/benchmarks.md); switch off to save CPU: VP8 lessons then get no HLS and no "
             "recording, with the reason in the API."),
   KEY_BOOL ("hls", "enabled", "true", "Package live lessons as HLS for browsers and CDNs."),

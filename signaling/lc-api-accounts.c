@@ -47,31 +47,9 @@ login_is_valid (const char *login)
 static LcAccount *
 load_account (LcApi *api, LcRequest *req, GError **error)
 {
-  const char *id = lc_request_get_param (req, "id");
+  const char *id = lc_api_get_id_param (req, "account", error);
 
-  if (!lc_id_is_valid (id))
-    {
-      lc_set_error (error, LC_ERROR_NOT_FOUND, NULL, "no such account");
-      return NULL;
-    }
-  return lc_store_get_account (api->store, id, error);
-}
-
-/* An existing school for school_id, else 422 on that field. */
-static gboolean
-check_school_exists (LcApi *api, const char *school_id, GError **error)
-{
-  g_autoptr (LcSchool) school = NULL;
-  g_autoptr (GError) local_error = NULL;
-
-  school = lc_store_get_school (api->store, school_id, &local_error);
-  if (school != NULL)
-    return TRUE;
-  if (g_error_matches (local_error, LC_ERROR, LC_ERROR_NOT_FOUND))
-    lc_set_error (error, LC_ERROR_INVALID, "school_id", "no such school");
-  else
-    g_propagate_error (error, g_steal_pointer (&local_error));
-  return FALSE;
+  return id != NULL ? lc_store_get_account (api->store, id, error) : NULL;
 }
 
 /* Operators have no school; coordinators and teachers belong to an existing one. */
@@ -93,7 +71,7 @@ check_role_school (LcApi *api, LcRole role, const char *school_id, GError **erro
                     "coordinators and teachers need a school_id");
       return FALSE;
     }
-  return check_school_exists (api, school_id, error);
+  return lc_api_check_school_exists (api, school_id, "school_id", error);
 }
 
 static char *

@@ -567,19 +567,6 @@ calendar_key (LcApi *api, const char *school_id)
   return lc_base64url_encode (mac, sizeof mac);
 }
 
-static LcSchool *
-load_school (LcApi *api, LcRequest *req, GError **error)
-{
-  const char *id = lc_request_get_param (req, "id");
-
-  if (!lc_id_is_valid (id))
-    {
-      lc_set_error (error, LC_ERROR_NOT_FOUND, NULL, "no such school");
-      return NULL;
-    }
-  return lc_store_get_school (api->store, id, error);
-}
-
 /* Whether the caller gets the school's private calendar: a valid key, or a
  * session of the school's staff or an operator. A key that does not match is
  * a 401 (a revoked link should fail loudly, not shrink the calendar). */
@@ -731,7 +718,7 @@ route_school_calendar (LcApi *api, LcRequest *req, GError **error)
 
   if (!lc_api_check_query (req, calendar_query, error))
     return FALSE;
-  school = load_school (api, req, error);
+  school = lc_api_get_school (api, req, error);
   if (school == NULL || !calendar_is_private (api, req, school, &full, error))
     return FALSE;
 
@@ -774,7 +761,7 @@ route_school_calendar_link (LcApi *api, LcRequest *req, GError **error)
 
   if (p == NULL || !lc_api_check_query (req, no_query, error))
     return FALSE;
-  school = load_school (api, req, error);
+  school = lc_api_get_school (api, req, error);
   if (school == NULL)
     return FALSE;
   if (!lc_principal_is_operator (p) && !lc_principal_is_staff_of (p, school->id))

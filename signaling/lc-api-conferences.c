@@ -100,14 +100,9 @@ lc_conference_involves_school (const LcConference *conference, const char *schoo
 LcConference *
 lc_api_get_conference (LcApi *api, LcRequest *req, GError **error)
 {
-  const char *id = lc_request_get_param (req, "id");
+  const char *id = lc_api_get_id_param (req, "conference", error);
 
-  if (!lc_id_is_valid (id))
-    {
-      lc_set_error (error, LC_ERROR_NOT_FOUND, NULL, "no such conference");
-      return NULL;
-    }
-  return lc_store_get_conference (api->store, id, error);
+  return id != NULL ? lc_store_get_conference (api->store, id, error) : NULL;
 }
 
 LcConference *
@@ -423,8 +418,6 @@ static char *
 resolve_host_school (LcApi *api, const LcPrincipal *p, JsonObject *o, GError **error)
 {
   const char *want = lc_json_string (o, "host_school_id");
-  g_autoptr (LcSchool) school = NULL;
-  g_autoptr (GError) local_error = NULL;
 
   if (lc_principal_is_operator (p))
     {
@@ -433,15 +426,8 @@ resolve_host_school (LcApi *api, const LcPrincipal *p, JsonObject *o, GError **e
           lc_set_error (error, LC_ERROR_INVALID, "host_school_id", "host_school_id is required");
           return NULL;
         }
-      school = lc_store_get_school (api->store, want, &local_error);
-      if (school == NULL)
-        {
-          if (g_error_matches (local_error, LC_ERROR, LC_ERROR_NOT_FOUND))
-            lc_set_error (error, LC_ERROR_INVALID, "host_school_id", "no such school");
-          else
-            g_propagate_error (error, g_steal_pointer (&local_error));
-          return NULL;
-        }
+      if (!lc_api_check_school_exists (api, want, "host_school_id", error))
+        return NULL;
       return g_strdup (want);
     }
   if (p->account->role != LC_ROLE_COORDINATOR || p->account->school_id == NULL)
@@ -740,34 +726,6 @@ book_in_transaction (LcStore *store, gpointer user_data, GError **error)
 
 /* ---- list, get ---- */
 
-gboolean
-lc_api_time_cursor_parse (LcRequest *req, gboolean *set, gint64 *after_starts_at,
-                          const char **after_id, JsonArray **values, GError **error)
-{
-  const char *text = lc_request_get_query (req, "cursor");
-
-  *set = FALSE;
-  if (text == NULL)
-    return TRUE;
-  *values = lc_api_cursor_decode (text, "is", error);
-  if (*values == NULL)
-    return FALSE;
-  *set = TRUE;
-  *after_starts_at = json_array_get_int_element (*values, 0);
-  *after_id = json_array_get_string_element (*values, 1);
-  return TRUE;
-}
-
-char *
-lc_api_time_cursor_encode (gint64 starts_at, const char *id)
-{
-  g_autoptr (JsonArray) values = json_array_new ();
-
-  json_array_add_int_element (values, starts_at);
-  json_array_add_string_element (values, id);
-  return lc_api_cursor_encode (values);
-}
-
 typedef struct
 {
   const char *other_school; /* staff asking about another school: rows involving it */
@@ -781,8 +739,6 @@ parse_list_filter (const LcPrincipal *p, LcRequest *req, LcConferenceFilter *fil
 {
   const char *school = lc_request_get_query (req, "school");
   const char *status = lc_request_get_query (req, "status");
-  const char *from = lc_request_get_query (req, "from");
-  const char *to = lc_request_get_query (req, "to");
   LcConferenceStatus s;
 
   if (school != NULL && !lc_id_is_valid (school))
@@ -814,16 +770,7 @@ parse_list_filter (const LcPrincipal *p, LcRequest *req, LcConferenceFilter *fil
       if (s != LC_CONFERENCE_ENDED)
         filter->status = (int)s;
     }
-  if (from != NULL && !lc_time_parse_rfc3339 (from, "from", &filter->overlaps_from, error))
-    return FALSE;
-  if (to != NULL && !lc_time_parse_rfc3339 (to, "to", &filter->overlaps_before, error))
-    return FALSE;
-  if (from != NULL && to != NULL && filter->overlaps_before <= filter->overlaps_from)
-    {
-      lc_set_error (error, LC_ERROR_INVALID, "to", "to must be after from");
-      return FALSE;
-    }
-  return TRUE;
+  return lc_api_parse_time_range (req, &filter->overlaps_from, &filter->overlaps_before, error);
 }
 
 static gboolean

@@ -88,19 +88,6 @@ check_lesson_teacher (LcApi *api, const char *teacher_id, const char *school_id,
 
 /* ---- helpers ---- */
 
-const char *
-lc_api_get_id_param (LcRequest *req, const char *what, GError **error)
-{
-  const char *id = lc_request_get_param (req, "id");
-
-  if (!lc_id_is_valid (id))
-    {
-      lc_set_error (error, LC_ERROR_NOT_FOUND, NULL, "no such %s", what);
-      return NULL;
-    }
-  return id;
-}
-
 LcLessonScope
 lc_api_lesson_list_scope (const LcPrincipal *p, const char **school_id)
 {
@@ -232,8 +219,6 @@ parse_list_filter (LcApi *api, LcRequest *req, const LcPrincipal *p, LcLessonFil
   const char *subject = lc_request_get_query (req, "subject");
   const char *grade = lc_request_get_query (req, "grade");
   const char *status = lc_request_get_query (req, "status");
-  const char *from = lc_request_get_query (req, "from");
-  const char *to = lc_request_get_query (req, "to");
   guint64 value;
   LcLessonStatus s;
 
@@ -278,16 +263,7 @@ parse_list_filter (LcApi *api, LcRequest *req, const LcPrincipal *p, LcLessonFil
         }
       filter->status = (int)s;
     }
-  if (from != NULL && !lc_time_parse_rfc3339 (from, "from", &filter->starts_from, error))
-    return FALSE;
-  if (to != NULL && !lc_time_parse_rfc3339 (to, "to", &filter->starts_before, error))
-    return FALSE;
-  if (from != NULL && to != NULL && filter->starts_before <= filter->starts_from)
-    {
-      lc_set_error (error, LC_ERROR_INVALID, "to", "to must be after from");
-      return FALSE;
-    }
-  return TRUE;
+  return lc_api_parse_time_range (req, &filter->starts_from, &filter->starts_before, error);
 }
 
 static gboolean
@@ -399,23 +375,13 @@ resolve_school_and_teacher (LcApi *api, const LcPrincipal *p, JsonObject *o, cha
 
   if (me->role == LC_ROLE_OPERATOR)
     {
-      g_autoptr (LcSchool) school = NULL;
-      g_autoptr (GError) local_error = NULL;
-
       if (want_school == NULL)
         {
           lc_set_error (error, LC_ERROR_INVALID, "school_id", "school_id is required");
           return FALSE;
         }
-      school = lc_store_get_school (api->store, want_school, &local_error);
-      if (school == NULL)
-        {
-          if (g_error_matches (local_error, LC_ERROR, LC_ERROR_NOT_FOUND))
-            lc_set_error (error, LC_ERROR_INVALID, "school_id", "no such school");
-          else
-            g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
-        }
+      if (!lc_api_check_school_exists (api, want_school, "school_id", error))
+        return FALSE;
     }
   else if (me->school_id == NULL
            || (want_school != NULL && strcmp (want_school, me->school_id) != 0))

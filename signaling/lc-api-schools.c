@@ -31,19 +31,6 @@ require_operator (LcApi *api, LcRequest *req, LcPrincipal **out, GError **error)
   return TRUE;
 }
 
-static LcSchool *
-load_school (LcApi *api, LcRequest *req, GError **error)
-{
-  const char *id = lc_request_get_param (req, "id");
-
-  if (!lc_id_is_valid (id))
-    {
-      lc_set_error (error, LC_ERROR_NOT_FOUND, NULL, "no such school");
-      return NULL;
-    }
-  return lc_store_get_school (api->store, id, error);
-}
-
 static void
 replace_string (char **slot, const char *value)
 {
@@ -157,7 +144,7 @@ route_school_get (LcApi *api, LcRequest *req, GError **error)
 
   if (!lc_api_authenticate (api, req, &p, error) || !lc_api_check_query (req, no_query, error))
     return FALSE;
-  school = load_school (api, req, error);
+  school = lc_api_get_school (api, req, error);
   if (school == NULL)
     return FALSE;
   respond_school (req, 200, school);
@@ -203,7 +190,7 @@ route_school_patch (LcApi *api, LcRequest *req, GError **error)
 
   if (!require_operator (api, req, &p, error) || !lc_api_check_query (req, no_query, error))
     return FALSE;
-  school = load_school (api, req, error);
+  school = lc_api_get_school (api, req, error);
   if (school == NULL)
     return FALSE;
   body = lc_api_parse_body (req, school_specs, G_N_ELEMENTS (school_specs), TRUE, error);

@@ -565,6 +565,61 @@ lc_api_parse_limit (LcApi *api, LcRequest *req, guint *limit, GError **error)
   return TRUE;
 }
 
+gboolean
+lc_api_parse_time_range (LcRequest *req, gint64 *from, gint64 *before, GError **error)
+{
+  const char *from_text = lc_request_get_query (req, "from");
+  const char *to_text = lc_request_get_query (req, "to");
+
+  if (from_text != NULL && !lc_time_parse_rfc3339 (from_text, "from", from, error))
+    return FALSE;
+  if (to_text != NULL && !lc_time_parse_rfc3339 (to_text, "to", before, error))
+    return FALSE;
+  if (from_text != NULL && to_text != NULL && *before <= *from)
+    {
+      lc_set_error (error, LC_ERROR_INVALID, "to", "to must be after from");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+const char *
+lc_api_get_id_param (LcRequest *req, const char *what, GError **error)
+{
+  const char *id = lc_request_get_param (req, "id");
+
+  if (!lc_id_is_valid (id))
+    {
+      lc_set_error (error, LC_ERROR_NOT_FOUND, NULL, "no such %s", what);
+      return NULL;
+    }
+  return id;
+}
+
+LcSchool *
+lc_api_get_school (LcApi *api, LcRequest *req, GError **error)
+{
+  const char *id = lc_api_get_id_param (req, "school", error);
+
+  return id != NULL ? lc_store_get_school (api->store, id, error) : NULL;
+}
+
+gboolean
+lc_api_check_school_exists (LcApi *api, const char *school_id, const char *field, GError **error)
+{
+  g_autoptr (LcSchool) school = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  school = lc_store_get_school (api->store, school_id, &local_error);
+  if (school != NULL)
+    return TRUE;
+  if (g_error_matches (local_error, LC_ERROR, LC_ERROR_NOT_FOUND))
+    lc_set_error (error, LC_ERROR_INVALID, field, "no such school");
+  else
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
 JsonNode *
 lc_api_parse_body (LcRequest *req, const LcFieldSpec *specs, gsize n_specs, gboolean partial,
                    GError **error)
@@ -639,6 +694,34 @@ lc_api_cursor_decode (const char *text, const char *shape, GError **error)
 bad:
   lc_set_error (error, LC_ERROR_MALFORMED, "cursor", "invalid cursor");
   return NULL;
+}
+
+gboolean
+lc_api_time_cursor_parse (LcRequest *req, gboolean *set, gint64 *after_starts_at,
+                          const char **after_id, JsonArray **values, GError **error)
+{
+  const char *text = lc_request_get_query (req, "cursor");
+
+  *set = FALSE;
+  if (text == NULL)
+    return TRUE;
+  *values = lc_api_cursor_decode (text, "is", error);
+  if (*values == NULL)
+    return FALSE;
+  *set = TRUE;
+  *after_starts_at = json_array_get_int_element (*values, 0);
+  *after_id = json_array_get_string_element (*values, 1);
+  return TRUE;
+}
+
+char *
+lc_api_time_cursor_encode (gint64 starts_at, const char *id)
+{
+  g_autoptr (JsonArray) values = json_array_new ();
+
+  json_array_add_int_element (values, starts_at);
+  json_array_add_string_element (values, id);
+  return lc_api_cursor_encode (values);
 }
 
 void
