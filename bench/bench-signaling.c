@@ -19,24 +19,21 @@
 #include "bench-signaling.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <glib/gprintf.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
 #include "common/lc-error.h"
 #include "common/lc-time.h"
+#include "lc-test-fs.h"
 
 static const char *const kind_names[N_KINDS]
     = { "offer", "answer", "candidate", "media", "chat", "ping", "other" };
@@ -208,10 +205,10 @@ server_stop (Bench *b)
     }
   if (b->tmp_dir != NULL && g_getenv ("LC_BENCH_KEEP") == NULL)
     {
-      g_autofree char *command = g_strdup_printf ("rm -rf '%s'", b->tmp_dir);
+      g_autoptr (GError) error = NULL;
 
-      if (system (command) != 0)
-        g_warning ("cannot remove %s", b->tmp_dir);
+      if (!lc_test_fs_remove_tree (b->tmp_dir, &error))
+        g_warning ("cannot remove %s: %s", b->tmp_dir, error->message);
     }
   else if (b->tmp_dir != NULL)
     g_printerr ("bench: kept %s\n", b->tmp_dir);

@@ -281,17 +281,9 @@ write_conference (LcStoreSqlite *self, const char *sql, const LcConference *conf
       || !check_conference (self, conference, missing == NULL, error)
       || !lc_sql_savepoint (self, SAVEPOINT_CONFERENCE, error))
     return FALSE;
-  {
-    g_autoptr (LcCachedStmt) stmt = lc_sql_get_stmt (self, sql, error);
-
-    ok = stmt != NULL;
-    if (ok)
-      {
-        bind_conference (stmt, conference, lc_time_now ());
-        ok = lc_sql_run_write_one (self, stmt, "store: write conference", NULL, missing, error);
-      }
-  }
-  ok = ok && write_invites (self, conference, error);
+  ok = lc_sql_write_row (self, sql, (LcBindRowFunc)bind_conference, conference,
+                         "store: write conference", NULL, missing, error)
+       && write_invites (self, conference, error);
   return lc_sql_savepoint_end (self, SAVEPOINT_CONFERENCE, ok, error);
 }
 

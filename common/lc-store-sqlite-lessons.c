@@ -135,17 +135,11 @@ static gboolean
 write_lesson (LcStoreSqlite *self, const char *sql, const LcLesson *lesson, const char *missing,
               GError **error)
 {
-  g_autoptr (LcCachedStmt) stmt = NULL;
-
-  if (!lc_sql_check_reference (self, SQL_SCHOOL_EXISTS, lesson->school_id, "school_id", error)
-      || !lc_sql_check_reference (self, SQL_ACCOUNT_EXISTS, lesson->teacher_id, "teacher_id",
-                                  error))
-    return FALSE;
-  stmt = lc_sql_get_stmt (self, sql, error);
-  if (stmt == NULL)
-    return FALSE;
-  bind_lesson (stmt, lesson, lc_time_now ());
-  return lc_sql_run_write_one (self, stmt, "store: write lesson", NULL, missing, error);
+  return lc_sql_check_reference (self, SQL_SCHOOL_EXISTS, lesson->school_id, "school_id", error)
+         && lc_sql_check_reference (self, SQL_ACCOUNT_EXISTS, lesson->teacher_id, "teacher_id",
+                                    error)
+         && lc_sql_write_row (self, sql, (LcBindRowFunc)bind_lesson, lesson, "store: write lesson",
+                              NULL, missing, error);
 }
 
 static gboolean
@@ -274,17 +268,12 @@ static gboolean
 write_recording (LcStoreSqlite *self, const char *sql, const LcRecording *recording,
                  const char *missing, GError **error)
 {
-  g_autoptr (LcCachedStmt) stmt = NULL;
-
   if (missing == NULL
       && !lc_sql_check_reference (self, SQL_LESSON_EXISTS, recording->lesson_id, "lesson_id",
                                   error))
     return FALSE;
-  stmt = lc_sql_get_stmt (self, sql, error);
-  if (stmt == NULL)
-    return FALSE;
-  bind_recording (stmt, recording, lc_time_now ());
-  return lc_sql_run_write_one (self, stmt, "store: write recording", NULL, missing, error);
+  return lc_sql_write_row (self, sql, (LcBindRowFunc)bind_recording, recording,
+                           "store: write recording", NULL, missing, error);
 }
 
 static gboolean

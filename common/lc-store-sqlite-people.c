@@ -106,12 +106,8 @@ static gboolean
 write_school (LcStoreSqlite *self, const char *sql, const LcSchool *school, const char *missing,
               GError **error)
 {
-  g_autoptr (LcCachedStmt) stmt = lc_sql_get_stmt (self, sql, error);
-
-  if (stmt == NULL)
-    return FALSE;
-  bind_school (stmt, school, lc_time_now ());
-  return lc_sql_run_write_one (self, stmt, "store: write school", NULL, missing, error);
+  return lc_sql_write_row (self, sql, (LcBindRowFunc)bind_school, school, "store: write school",
+                           NULL, missing, error);
 }
 
 static gboolean
@@ -205,15 +201,9 @@ static gboolean
 write_account (LcStoreSqlite *self, const char *sql, const LcAccount *account, const char *missing,
                GError **error)
 {
-  g_autoptr (LcCachedStmt) stmt = NULL;
-
-  if (!lc_sql_check_reference (self, SQL_SCHOOL_EXISTS, account->school_id, "school_id", error))
-    return FALSE;
-  stmt = lc_sql_get_stmt (self, sql, error);
-  if (stmt == NULL)
-    return FALSE;
-  bind_account (stmt, account, lc_time_now ());
-  return lc_sql_run_write_one (self, stmt, "store: write account", "login", missing, error);
+  return lc_sql_check_reference (self, SQL_SCHOOL_EXISTS, account->school_id, "school_id", error)
+         && lc_sql_write_row (self, sql, (LcBindRowFunc)bind_account, account,
+                              "store: write account", "login", missing, error);
 }
 
 static gboolean

@@ -44,6 +44,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (LcCachedStmt, lc_sql_release_stmt)
 
 /* Reads the current row into a new model struct (transfer full). */
 typedef gpointer (*LcReadRowFunc) (sqlite3_stmt *stmt);
+/* Binds every column of row to stmt; now is the time for updated_at. */
+typedef void (*LcBindRowFunc) (sqlite3_stmt *stmt, gconstpointer row, gint64 now);
 
 /* LC_ERROR_STORE when the store was closed. */
 gboolean lc_sql_ensure_open (LcStoreSqlite *self, GError **error);
@@ -81,6 +83,11 @@ gint64 lc_sql_run_write (LcStoreSqlite *self, sqlite3_stmt *stmt, const char *wh
 /* lc_sql_run_write that must change a row when missing is set (NOT_FOUND naming it). */
 gboolean lc_sql_run_write_one (LcStoreSqlite *self, sqlite3_stmt *stmt, const char *what,
                                const char *unique_field, const char *missing, GError **error);
+/* Insert or update one row: prepare sql, bind row with bind_row (now: the
+ * current time) and run it with lc_sql_run_write_one. */
+gboolean lc_sql_write_row (LcStoreSqlite *self, const char *sql, LcBindRowFunc bind_row,
+                           gconstpointer row, const char *what, const char *unique_field,
+                           const char *missing, GError **error);
 /* A write keyed by ?1 with an optional text or time at ?2: changed rows or -1. */
 gint64 lc_sql_write_by_key (LcStoreSqlite *self, const char *sql, const char *key,
                             const char *text2, gint64 time2, const char *missing, GError **error);

@@ -405,6 +405,18 @@ lc_sql_collect_rows (LcStoreSqlite *self, sqlite3_stmt *stmt, LcReadRowFunc read
   return g_steal_pointer (&rows);
 }
 
+gboolean
+lc_sql_write_row (LcStoreSqlite *self, const char *sql, LcBindRowFunc bind_row, gconstpointer row,
+                  const char *what, const char *unique_field, const char *missing, GError **error)
+{
+  g_autoptr (LcCachedStmt) stmt = lc_sql_get_stmt (self, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_row (stmt, row, lc_time_now ());
+  return lc_sql_run_write_one (self, stmt, what, unique_field, missing, error);
+}
+
 /* A write keyed by ?1 with an optional second text (?2) or time (?2).
  * Returns the number of changed rows or -1; with missing set, no change is
  * LC_ERROR_NOT_FOUND (returns -1). */

@@ -69,11 +69,8 @@ conference_ws (LcApi *api, LcRequest *req, GError **error)
   if (principal != NULL && principal->session_hash != NULL && !lc_api_check_origin (api, req, error))
     return FALSE;
 
-  if (id == NULL || !lc_id_is_valid (id))
-    {
-      lc_set_error (error, LC_ERROR_NOT_FOUND, NULL, "no such conference");
-      return FALSE;
-    }
+  if (lc_api_get_id_param (req, "conference", error) == NULL)
+    return FALSE;
   conference = lc_store_get_conference (api->store, id, &local_error);
   if (conference == NULL)
     {

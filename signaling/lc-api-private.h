@@ -105,6 +105,28 @@ JsonNode *lc_api_parse_body (LcRequest *req, const LcFieldSpec *specs, gsize n_s
 char *lc_api_cursor_encode (JsonArray *values);
 JsonArray *lc_api_cursor_decode (const char *text, const char *shape, GError **error);
 
+/* Keyset cursors over (starts_at, id), the order of lessons, conferences and
+ * recordings: parse the request's "cursor" (*set FALSE when absent; 400 when
+ * it is not one of ours); *values keeps *after_id alive (transfer full). */
+gboolean lc_api_time_cursor_parse (LcRequest *req, gboolean *set, gint64 *after_starts_at,
+                                   const char **after_id, JsonArray **values, GError **error);
+char *lc_api_time_cursor_encode (gint64 starts_at, const char *id);
+
+/* The "from" and "to" query parameters (RFC 3339, each optional) into *from
+ * and *before, left alone when absent; 422 when to is not after from. */
+gboolean lc_api_parse_time_range (LcRequest *req, gint64 *from, gint64 *before, GError **error);
+
+/* The request's {id} capture when it is an id, else NULL with
+ * LC_ERROR_NOT_FOUND "no such <what>". (transfer none) */
+const char *lc_api_get_id_param (LcRequest *req, const char *what, GError **error);
+/* The school of the request's {id} capture (NOT_FOUND for a bad id or a
+ * missing school). (transfer full) */
+LcSchool *lc_api_get_school (LcApi *api, LcRequest *req, GError **error);
+/* TRUE when school_id names an existing school; else 422 on field ("no such
+ * school"), other store errors passed on. */
+gboolean lc_api_check_school_exists (LcApi *api, const char *school_id, const char *field,
+                                     GError **error);
+
 /* {"items": items, "next_cursor": next_cursor|null} (takes items). */
 void lc_api_respond_list (LcRequest *req, JsonArray *items, const char *next_cursor);
 
@@ -244,13 +266,6 @@ LcConferenceStatus lc_conference_effective_status (const LcConference *conferenc
 gboolean lc_conference_require_changeable (const LcConference *conference, gint64 now,
                                            GError **error);
 
-/* Keyset cursors over (starts_at, id), the order of lessons and conferences:
- * parse the request's "cursor" (*set FALSE when absent; 400 when it is not
- * one of ours); *values keeps *after_id alive (transfer full). */
-gboolean lc_api_time_cursor_parse (LcRequest *req, gboolean *set, gint64 *after_starts_at,
-                                   const char **after_id, JsonArray **values, GError **error);
-char *lc_api_time_cursor_encode (gint64 starts_at, const char *id);
-
 /* o[name] = t as RFC 3339 UTC. */
 void lc_json_set_time (JsonObject *o, const char *name, gint64 t);
 /* {id, name, short_name, district} of a school. */
@@ -266,9 +281,6 @@ void lc_api_register_conference_ws (LcApi *api, LcHttpServer *server);
 
 /* ---- lessons and recordings: shared look-ups (lc-api-lessons.c) ---- */
 
-/* The request's {id} capture when it is an id, else NULL with
- * LC_ERROR_NOT_FOUND "no such <what>". (transfer none) */
-const char *lc_api_get_id_param (LcRequest *req, const char *what, GError **error);
 /* Which lessons (and recordings of lessons) a list shows p (nullable): all to
  * an operator, those of their school to other accounts of a school, public
  * ones to everyone else. *school_id: p's school for LC_LESSON_SCOPE_SCHOOL,

@@ -2,27 +2,16 @@
  * lc-live.h). Per lesson a LiveLesson holds the channel, the current
  * publisher, the viewers, the fan-out, HLS packager and recorder, and the
  * grace timer. All on the main context; anything that could
- * free objects while they emit a signal is deferred to an idle. */
-#include "signaling/lc-live.h"
+ * free objects while they emit a signal is deferred to an idle. This file
+ * keeps the registry, the lesson lifecycle (media start, grace, end), the
+ * consumers, the demo source, the GObject and shutdown; answering WHIP/WHEP
+ * and the session resources are in lc-live-sessions.c, the API's status in
+ * lc-live-status.c (shared state: lc-live-private.h). */
+#include "signaling/lc-live-private.h"
 
-#include <string.h>
-
-#include "common/lc-crypto.h"
 #include "common/lc-error.h"
-#include "common/lc-json.h"
 #include "common/lc-time.h"
-#include "recorder/lc-recorder.h"
-#include "streamer/lc-channel.h"
-#include "streamer/lc-fanout.h"
-#include "streamer/lc-hls.h"
-#include "streamer/lc-sdp.h"
-#include "streamer/lc-synthetic-source.h"
-#include "streamer/lc-transcode.h"
-#include "streamer/lc-webrtc-session.h"
-#include "streamer/lc-whip-ingest.h"
 
-/* A session has this long after its answer to connect. */
-#define CONNECT_TIMEOUT_S 30
 /* Grace expiry while a new publisher is still connecting: wait this much
  * more, at most MAX_EXTENSIONS times. */
 #define EXTENSION_S 10
@@ -30,101 +19,19 @@
 /* Ended lessons wait this long at most for HLS and the recorder to finish
  * (outside shutdown, which has its own timeout). */
 #define ENDING_TIMEOUT_S 600
-/* HLS viewers: distinct addresses that fetched the playlist this recently. */
-#define HLS_VIEWER_WINDOW_US (10 * G_USEC_PER_SEC)
-#define HLS_CLIENTS_MAX 100000
 /* The demo broadcast. */
 #define SYNTHETIC_WIDTH 640
 #define SYNTHETIC_HEIGHT 360
 #define SYNTHETIC_FPS 25
 
-typedef struct _LiveLesson LiveLesson;
-
-typedef struct
-{
-  LiveLesson *lesson; /* owner (weak) */
-  LcLiveRole role;
-  char *id;
-  char *etag;
-  char *remote_ufrag;
-  char *client;
-  LcWebrtcSession *session;
-  gulong state_handler;
-  GSource *connect_timeout;
-  gboolean answered;
-} LiveSession;
-
-struct _LiveLesson
-{
-  LcLive *live; /* owner (weak) */
-  char *id;
-  LcLesson *lesson;
-  LcChannel *channel;
-  gulong channel_handlers[3];
-  LiveSession *publisher;
-  char *publisher_client;
-  LcSyntheticSource *synthetic;
-  LcFanout *fanout;
-  /* media.transcode_vp8: HLS and the recorder consume its H.264 output
-   * channel (VP8 transcoded, H.264 passed through), viewers the channel. */
-  LcTranscoder *transcoder;
-  gulong output_handler;
-  LcHlsPackager *hls;
-  gulong hls_handler;
-  gboolean hls_failed_to_start;
-  LcRecorder *recorder;
-  gulong recorder_handler;
-  GHashTable *viewers;     /* id → LiveSession */
-  GHashTable *hls_clients; /* address → gint64 monotonic µs of the last playlist fetch */
-  GSource *grace;
-  guint extensions;
-  gint64 started_at;
-  gboolean media_started;
-  gboolean ended;
-  gboolean recorder_done;
-  gboolean hls_done;
-  GSource *ending_timeout;
-};
-
-struct _LcLive
-{
-  GObject parent_instance;
-
-  GMainContext *context;
-  LcStore *store;
-  LcConfig *config;
-  LcIceConfig *ice;
-  char *hls_dir;
-  char *recordings_dir;
-  GHashTable *lessons; /* id → LiveLesson (not ended) */
-  GPtrArray *ending;   /* LiveLesson: ended, waiting for HLS/recorder */
-  GSource *tick;       /* releases finished lessons */
-  gboolean stopping;
-  GTask *shutdown_task;
-  GSource *shutdown_timer;
-};
-
 G_DEFINE_FINAL_TYPE (LcLive, lc_live, G_TYPE_OBJECT)
 
-static void end_lesson (LiveLesson *ll, const char *reason);
 static void free_lesson (LiveLesson *ll);
-static void publisher_gone (LiveLesson *ll);
-
-void
-lc_live_answer_free (LcLiveAnswer *answer)
-{
-  if (answer == NULL)
-    return;
-  g_free (answer->session_id);
-  g_free (answer->etag);
-  g_free (answer->sdp);
-  g_free (answer);
-}
 
 /* ---- sources on the live's context ---- */
 
-static GSource *
-attach_timeout (LcLive *live, guint ms, GSourceFunc func, gpointer data)
+GSource *
+lc_live_attach_timeout (LcLive *live, guint ms, GSourceFunc func, gpointer data)
 {
   GSource *source = g_timeout_source_new (ms);
 
@@ -133,8 +40,8 @@ attach_timeout (LcLive *live, guint ms, GSourceFunc func, gpointer data)
   return source;
 }
 
-static void
-clear_source (GSource **source)
+void
+lc_live_clear_source (GSource **source)
 {
   if (*source == NULL)
     return;
@@ -142,200 +49,13 @@ clear_source (GSource **source)
   g_clear_pointer (source, g_source_unref);
 }
 
-static char *
-new_etag (void)
-{
-  g_autofree char *id = lc_id_new ();
+/* ---- lessons ---- */
 
-  return g_strdup_printf ("\"%s\"", id);
-}
-
-/* ---- sessions ---- */
-
-static void
-session_free (LiveSession *s)
-{
-  if (s == NULL)
-    return;
-  if (s->state_handler != 0)
-    g_signal_handler_disconnect (s->session, s->state_handler);
-  clear_source (&s->connect_timeout);
-  if (s->session != NULL)
-    {
-      lc_webrtc_session_close (s->session);
-      g_object_unref (s->session);
-    }
-  g_free (s->id);
-  g_free (s->etag);
-  g_free (s->remote_ufrag);
-  g_free (s->client);
-  g_free (s);
-}
-
-typedef struct
-{
-  LcLive *live; /* ref */
-  char *lesson_id;
-  char *session_id;
-  LcLiveRole role;
-} SessionRef;
-
-static SessionRef *
-session_ref_new (LiveSession *s)
-{
-  SessionRef *ref = g_new0 (SessionRef, 1);
-
-  ref->live = g_object_ref (s->lesson->live);
-  ref->lesson_id = g_strdup (s->lesson->id);
-  ref->session_id = g_strdup (s->id);
-  ref->role = s->role;
-  return ref;
-}
-
-static void
-session_ref_free (gpointer p)
-{
-  SessionRef *ref = p;
-
-  g_object_unref (ref->live);
-  g_free (ref->lesson_id);
-  g_free (ref->session_id);
-  g_free (ref);
-}
-
-static LiveLesson *
-find_lesson (LcLive *live, const char *lesson_id)
+LiveLesson *
+lc_live_find_lesson (LcLive *live, const char *lesson_id)
 {
   return lesson_id != NULL ? g_hash_table_lookup (live->lessons, lesson_id) : NULL;
 }
-
-static LiveSession *
-find_session (LcLive *live, LcLiveRole role, const char *lesson_id, const char *session_id)
-{
-  LiveLesson *ll = find_lesson (live, lesson_id);
-
-  if (ll == NULL || session_id == NULL)
-    return NULL;
-  if (role == LC_LIVE_PUBLISHER)
-    return ll->publisher != NULL && strcmp (ll->publisher->id, session_id) == 0 ? ll->publisher
-                                                                                : NULL;
-  return g_hash_table_lookup (ll->viewers, session_id);
-}
-
-static void
-detach_publisher (LiveLesson *ll)
-{
-  LiveSession *s = g_steal_pointer (&ll->publisher);
-
-  if (s == NULL)
-    return;
-  if (s->state_handler != 0)
-    {
-      g_signal_handler_disconnect (s->session, s->state_handler);
-      s->state_handler = 0;
-    }
-  lc_channel_detach_publisher (ll->channel, s->session);
-  session_free (s);
-}
-
-static void
-remove_viewer (LiveLesson *ll, LiveSession *s)
-{
-  /* The table's free function closes and frees it. */
-  g_hash_table_remove (ll->viewers, s->id);
-}
-
-/* A session's state changed, or its connect deadline passed: act on its
- * current state. Runs from an idle, never inside the session's signal. */
-static void
-check_session (LiveSession *s, gboolean deadline)
-{
-  LiveLesson *ll = s->lesson;
-  LcSessionState state = lc_webrtc_session_get_state (s->session);
-
-  if (state == LC_SESSION_CONNECTED)
-    {
-      clear_source (&s->connect_timeout);
-      if (s->role == LC_LIVE_PUBLISHER)
-        {
-          clear_source (&ll->grace);
-          ll->extensions = 0;
-        }
-      return;
-    }
-
-  if (state == LC_SESSION_FAILED || state == LC_SESSION_CLOSED
-      || (deadline && state != LC_SESSION_DISCONNECTED))
-    {
-      g_info ("lesson %s: %s %s %s", ll->id, s->role == LC_LIVE_PUBLISHER ? "publisher" : "viewer",
-              s->id, deadline ? "did not connect in time" : lc_session_state_to_string (state));
-      if (s->role == LC_LIVE_VIEWER)
-        remove_viewer (ll, s);
-      else
-        {
-          detach_publisher (ll);
-          publisher_gone (ll);
-        }
-      return;
-    }
-
-  if (state == LC_SESSION_DISCONNECTED && s->role == LC_LIVE_PUBLISHER)
-    publisher_gone (ll);
-}
-
-static gboolean
-on_session_check_idle (gpointer user_data)
-{
-  SessionRef *ref = user_data;
-  LiveSession *s = find_session (ref->live, ref->role, ref->lesson_id, ref->session_id);
-
-  if (s != NULL)
-    check_session (s, FALSE);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_session_state_changed (LcWebrtcSession *session, int state, gpointer user_data)
-{
-  LiveSession *s = user_data;
-  GSource *idle = g_idle_source_new ();
-
-  g_debug ("lesson %s: session %s → %s", s->lesson->id, s->id,
-           lc_session_state_to_string ((LcSessionState)state));
-  g_source_set_callback (idle, on_session_check_idle, session_ref_new (s), session_ref_free);
-  g_source_attach (idle, s->lesson->live->context);
-  g_source_unref (idle);
-}
-
-static gboolean
-on_connect_timeout (gpointer user_data)
-{
-  LiveSession *s = user_data;
-
-  g_clear_pointer (&s->connect_timeout, g_source_unref);
-  check_session (s, TRUE);
-  return G_SOURCE_REMOVE;
-}
-
-static LiveSession *
-session_new (LiveLesson *ll, LcLiveRole role, LcWebrtcSession *session, const char *remote_ufrag,
-             const char *client)
-{
-  LiveSession *s = g_new0 (LiveSession, 1);
-
-  s->lesson = ll;
-  s->role = role;
-  s->id = lc_id_new ();
-  s->etag = new_etag ();
-  s->remote_ufrag = g_strdup (remote_ufrag);
-  s->client = g_strdup (client);
-  s->session = session; /* takes the ref */
-  s->state_handler
-      = g_signal_connect (session, "state-changed", G_CALLBACK (on_session_state_changed), s);
-  return s;
-}
-
-/* ---- lessons ---- */
 
 static gboolean hls_is_done (LiveLesson *ll);
 
@@ -359,7 +79,7 @@ on_tick (gpointer user_data)
     {
       g_autoptr (GTask) task = g_steal_pointer (&live->shutdown_task);
 
-      clear_source (&live->shutdown_timer);
+      lc_live_clear_source (&live->shutdown_timer);
       g_task_return_boolean (task, TRUE);
     }
   return G_SOURCE_REMOVE;
@@ -445,12 +165,12 @@ on_publisher_changed (LcChannel *channel, gboolean attached, gpointer user_data)
   g_debug ("lesson %s: publisher %s", ll->id, attached ? "attached" : "detached");
   if (attached)
     {
-      clear_source (&ll->grace);
+      lc_live_clear_source (&ll->grace);
       ll->extensions = 0;
     }
   else if (ll->media_started && !ll->ended && ll->grace == NULL)
     /* Only starts the timer: nothing is freed inside the channel's signal. */
-    publisher_gone (ll);
+    lc_live_publisher_gone (ll);
 }
 
 static void
@@ -574,8 +294,8 @@ on_media_started (LcChannel *channel, gpointer user_data)
   start_consumers (ll);
 }
 
-static LiveLesson *
-lesson_new (LcLive *live, const LcLesson *lesson)
+LiveLesson *
+lc_live_lesson_new (LcLive *live, const LcLesson *lesson)
 {
   LiveLesson *ll = g_new0 (LiveLesson, 1);
 
@@ -589,7 +309,8 @@ lesson_new (LcLive *live, const LcLesson *lesson)
       = g_signal_connect (ll->channel, "publisher-changed", G_CALLBACK (on_publisher_changed), ll);
   ll->channel_handlers[2]
       = g_signal_connect (ll->channel, "consumer-failed", G_CALLBACK (on_consumer_failed), ll);
-  ll->viewers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)session_free);
+  ll->viewers
+      = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)lc_live_session_free);
   ll->hls_clients = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_hash_table_insert (live->lessons, ll->id, ll);
   return ll;
@@ -609,9 +330,9 @@ free_lesson (LiveLesson *ll)
 {
   if (ll == NULL)
     return;
-  clear_source (&ll->grace);
-  clear_source (&ll->ending_timeout);
-  detach_publisher (ll);
+  lc_live_clear_source (&ll->grace);
+  lc_live_clear_source (&ll->ending_timeout);
+  lc_live_detach_publisher (ll);
   if (ll->synthetic != NULL)
     {
       lc_synthetic_source_stop (ll->synthetic);
@@ -645,8 +366,8 @@ free_lesson (LiveLesson *ll)
 }
 
 /* A lesson that never had media goes away without a trace. */
-static void
-drop_lesson (LiveLesson *ll)
+void
+lc_live_drop_lesson (LiveLesson *ll)
 {
   g_info ("lesson %s: publisher gone before any media; nothing to end", ll->id);
   /* The table's free function frees it. */
@@ -667,8 +388,8 @@ on_ending_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-end_lesson (LiveLesson *ll, const char *reason)
+void
+lc_live_end_lesson (LiveLesson *ll, const char *reason)
 {
   LcLive *live = ll->live;
   g_autoptr (GError) error = NULL;
@@ -677,11 +398,11 @@ end_lesson (LiveLesson *ll, const char *reason)
     return;
   ll->ended = TRUE;
   g_hash_table_steal (live->lessons, ll->id);
-  clear_source (&ll->grace);
+  lc_live_clear_source (&ll->grace);
 
   if (ll->synthetic != NULL)
     lc_synthetic_source_stop (ll->synthetic);
-  detach_publisher (ll);
+  lc_live_detach_publisher (ll);
   close_viewers (ll);
   /* HLS writes ENDLIST, the recorder finalises (in its worker). With a
    * transcoder in between, its finish drains the encoder first (it is
@@ -703,7 +424,8 @@ end_lesson (LiveLesson *ll, const char *reason)
     }
 
   g_ptr_array_add (live->ending, ll);
-  ll->ending_timeout = attach_timeout (live, ENDING_TIMEOUT_S * 1000, on_ending_timeout, ll);
+  ll->ending_timeout
+      = lc_live_attach_timeout (live, ENDING_TIMEOUT_S * 1000, on_ending_timeout, ll);
   schedule_tick (live);
 }
 
@@ -723,16 +445,16 @@ on_grace_expired (gpointer user_data)
     {
       /* A new publisher is on its way: give it a moment. */
       ll->extensions++;
-      ll->grace = attach_timeout (ll->live, EXTENSION_S * 1000, on_grace_expired, ll);
+      ll->grace = lc_live_attach_timeout (ll->live, EXTENSION_S * 1000, on_grace_expired, ll);
       return G_SOURCE_REMOVE;
     }
   g_message ("lesson %s: the publisher did not come back within the grace period", ll->id);
-  end_lesson (ll, "publisher-timeout");
+  lc_live_end_lesson (ll, "publisher-timeout");
   return G_SOURCE_REMOVE;
 }
 
-static void
-publisher_gone (LiveLesson *ll)
+void
+lc_live_publisher_gone (LiveLesson *ll)
 {
   gint64 grace;
 
@@ -741,7 +463,7 @@ publisher_gone (LiveLesson *ll)
   if (!ll->media_started)
     {
       if (ll->publisher == NULL && ll->synthetic == NULL)
-        drop_lesson (ll);
+        lc_live_drop_lesson (ll);
       return;
     }
   if (ll->grace != NULL)
@@ -749,7 +471,7 @@ publisher_gone (LiveLesson *ll)
   grace = lc_config_get_int (ll->live->config, "lessons.publisher_grace");
   g_message ("lesson %s: publisher gone; waiting %" G_GINT64_FORMAT " s for it to come back",
              ll->id, grace);
-  ll->grace = attach_timeout (ll->live, (guint)grace * 1000, on_grace_expired, ll);
+  ll->grace = lc_live_attach_timeout (ll->live, (guint)grace * 1000, on_grace_expired, ll);
 }
 
 /* ---- GObject ---- */
@@ -759,8 +481,8 @@ lc_live_dispose (GObject *object)
 {
   LcLive *live = LC_LIVE (object);
 
-  clear_source (&live->tick);
-  clear_source (&live->shutdown_timer);
+  lc_live_clear_source (&live->tick);
+  lc_live_clear_source (&live->shutdown_timer);
   if (live->lessons != NULL)
     g_hash_table_remove_all (live->lessons);
   if (live->ending != NULL)
@@ -863,7 +585,7 @@ lc_live_end_stale_lessons (LcLive *live, GError **error)
     {
       const LcLesson *lesson = g_ptr_array_index (lessons, i);
 
-      if (find_lesson (live, lesson->id) != NULL)
+      if (lc_live_find_lesson (live, lesson->id) != NULL)
         continue;
       if (!lc_store_set_lesson_status (live->store, lesson->id, LC_LESSON_ENDED, error))
         return -1;
@@ -875,10 +597,10 @@ lc_live_end_stale_lessons (LcLive *live, GError **error)
   return n;
 }
 
-/* ---- answering (WHIP and WHEP) ---- */
+/* ---- checks before a new publisher or viewer ---- */
 
-static gboolean
-lesson_is_over (const LcLesson *lesson, GError **error)
+gboolean
+lc_live_lesson_is_over (const LcLesson *lesson, GError **error)
 {
   if (lesson->status == LC_LESSON_CANCELLED || lesson->status == LC_LESSON_ENDED)
     {
@@ -889,8 +611,8 @@ lesson_is_over (const LcLesson *lesson, GError **error)
   return FALSE;
 }
 
-static gboolean
-check_running (LcLive *live, GError **error)
+gboolean
+lc_live_check_running (LcLive *live, GError **error)
 {
   if (!live->stopping)
     return TRUE;
@@ -898,414 +620,6 @@ check_running (LcLive *live, GError **error)
   if (error != NULL)
     lc_error_set_retry_after (*error, 5);
   return FALSE;
-}
-
-static gboolean
-publisher_is_busy (LiveLesson *ll)
-{
-  LcSessionState state;
-
-  if (ll->synthetic != NULL)
-    return TRUE;
-  if (ll->publisher == NULL)
-    return FALSE;
-  state = lc_webrtc_session_get_state (ll->publisher->session);
-  return state == LC_SESSION_NEW || state == LC_SESSION_CONNECTING || state == LC_SESSION_CONNECTED;
-}
-
-static void
-on_answered (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  LcLive *live = g_task_get_source_object (task);
-  SessionRef *ref = g_task_get_task_data (task);
-  LcWebrtcSession *session = LC_WEBRTC_SESSION (source);
-  g_autoptr (GError) error = NULL;
-  g_autofree char *sdp = NULL;
-  LiveSession *s;
-  LcLiveAnswer *answer;
-
-  sdp = lc_webrtc_session_answer_finish (session, result, &error);
-  s = find_session (live, ref->role, ref->lesson_id, ref->session_id);
-  if (sdp == NULL || s == NULL || g_task_return_error_if_cancelled (task))
-    {
-      LiveLesson *ll = find_lesson (live, ref->lesson_id);
-
-      if (s != NULL)
-        {
-          g_info ("lesson %s: %s %s: no answer: %s", ref->lesson_id,
-                  ref->role == LC_LIVE_PUBLISHER ? "publisher" : "viewer", ref->session_id,
-                  error != NULL ? error->message : "the client went away");
-          if (ref->role == LC_LIVE_VIEWER)
-            remove_viewer (ll, s);
-          else
-            {
-              detach_publisher (ll);
-              publisher_gone (ll);
-            }
-        }
-      else
-        lc_webrtc_session_close (session);
-      if (g_task_had_error (task))
-        return;
-      if (error != NULL)
-        g_task_return_error (task, g_steal_pointer (&error));
-      else
-        g_task_return_new_error (task, LC_ERROR, LC_ERROR_CONFLICT,
-                                 "the session ended while it was being answered");
-      return;
-    }
-
-  s->answered = TRUE;
-  if (lc_webrtc_session_get_state (s->session) != LC_SESSION_CONNECTED)
-    s->connect_timeout = attach_timeout (live, CONNECT_TIMEOUT_S * 1000, on_connect_timeout, s);
-  answer = g_new0 (LcLiveAnswer, 1);
-  answer->session_id = g_strdup (s->id);
-  answer->etag = g_strdup (s->etag);
-  answer->sdp = g_steal_pointer (&sdp);
-  g_task_return_pointer (task, answer, (GDestroyNotify)lc_live_answer_free);
-}
-
-/* Parse and check an offer; the remote ufrag is returned for restarts. */
-static gboolean
-check_offer (LcLive *live, const char *offer_sdp, gboolean for_whep, char **ufrag, GError **error)
-{
-  g_auto (LcSdpOffer) offer = { 0 };
-
-  if (!lc_sdp_parse_offer (offer_sdp, for_whep, &offer, error))
-    return FALSE;
-  if (!for_whep && offer.h264_pt < 0 && offer.vp8_pt >= 0
-      && !lc_config_get_bool (live->config, "media.allow_vp8"))
-    {
-      lc_set_error (error, LC_ERROR_INVALID, NULL,
-                    "the offer has VP8 video but no H.264 (packetization-mode=1); this server "
-                    "accepts H.264 only");
-      return FALSE;
-    }
-  *ufrag = g_strdup (offer.ice_ufrag);
-  return TRUE;
-}
-
-void
-lc_live_publish_async (LcLive *live, const LcLesson *lesson, const char *offer_sdp,
-                       const char *client, GCancellable *cancellable, GAsyncReadyCallback callback,
-                       gpointer user_data)
-{
-  g_autoptr (GTask) task = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *ufrag = NULL;
-  LcWhipIngest *ingest;
-  LiveLesson *ll;
-  LiveSession *s;
-
-  g_return_if_fail (LC_IS_LIVE (live));
-  g_return_if_fail (lesson != NULL && offer_sdp != NULL);
-
-  task = g_task_new (live, cancellable, callback, user_data);
-  g_task_set_source_tag (task, lc_live_publish_async);
-  if (!check_running (live, &error) || lesson_is_over (lesson, &error)
-      || !check_offer (live, offer_sdp, FALSE, &ufrag, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  ll = find_lesson (live, lesson->id);
-  if (ll != NULL && publisher_is_busy (ll))
-    {
-      g_task_return_new_error (task, LC_ERROR, LC_ERROR_CONFLICT,
-                               "the lesson already has a publisher; stop it first");
-      return;
-    }
-  if (ll == NULL)
-    ll = lesson_new (live, lesson);
-  else
-    /* A disconnected or failed publisher is replaced by the new one. */
-    detach_publisher (ll);
-
-  ingest = lc_whip_ingest_new (ll->channel, live->ice);
-  if (ingest != NULL)
-    lc_whip_ingest_set_allow_vp8 (ingest, lc_config_get_bool (live->config, "media.allow_vp8"));
-  if (ingest == NULL)
-    {
-      g_task_return_new_error (task, LC_ERROR, LC_ERROR_UNAVAILABLE,
-                               "the media engine cannot take a publisher");
-      publisher_gone (ll);
-      return;
-    }
-  s = session_new (ll, LC_LIVE_PUBLISHER, LC_WEBRTC_SESSION (ingest), ufrag, client);
-  ll->publisher = s;
-  g_free (ll->publisher_client);
-  ll->publisher_client = g_strdup (client);
-  g_info ("lesson %s: publisher %s from %s", ll->id, s->id, client != NULL ? client : "-");
-
-  g_task_set_task_data (task, session_ref_new (s), session_ref_free);
-  lc_webrtc_session_answer_async (s->session, offer_sdp, cancellable, on_answered,
-                                  g_steal_pointer (&task));
-}
-
-LcLiveAnswer *
-lc_live_publish_finish (LcLive *live, GAsyncResult *result, GError **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, live), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-void
-lc_live_view_async (LcLive *live, const LcLesson *lesson, const char *offer_sdp, const char *client,
-                    GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
-{
-  g_autoptr (GTask) task = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *ufrag = NULL;
-  LcWebrtcSession *viewer;
-  LiveLesson *ll;
-  LiveSession *s;
-
-  g_return_if_fail (LC_IS_LIVE (live));
-  g_return_if_fail (lesson != NULL && offer_sdp != NULL);
-
-  task = g_task_new (live, cancellable, callback, user_data);
-  g_task_set_source_tag (task, lc_live_view_async);
-  if (!check_running (live, &error) || lesson_is_over (lesson, &error)
-      || !check_offer (live, offer_sdp, TRUE, &ufrag, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  ll = find_lesson (live, lesson->id);
-  if (ll == NULL || !ll->media_started)
-    {
-      g_task_return_new_error (task, LC_ERROR, LC_ERROR_CONFLICT, "the lesson is not live yet");
-      return;
-    }
-  if (ll->fanout == NULL)
-    {
-      g_task_return_new_error (task, LC_ERROR, LC_ERROR_UNAVAILABLE,
-                               "live viewing is not available for this lesson");
-      return;
-    }
-  viewer = lc_fanout_add_viewer (ll->fanout, &error);
-  if (viewer == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  s = session_new (ll, LC_LIVE_VIEWER, viewer, ufrag, client);
-  g_hash_table_insert (ll->viewers, s->id, s);
-  g_debug ("lesson %s: viewer %s from %s", ll->id, s->id, client != NULL ? client : "-");
-
-  g_task_set_task_data (task, session_ref_new (s), session_ref_free);
-  lc_webrtc_session_answer_async (s->session, offer_sdp, cancellable, on_answered,
-                                  g_steal_pointer (&task));
-}
-
-LcLiveAnswer *
-lc_live_view_finish (LcLive *live, GAsyncResult *result, GError **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, live), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-/* ---- PATCH, DELETE ---- */
-
-/* If-Match: "*" or a list of entity tags, compared strongly (RFC 9110 13.1.1). */
-static gboolean
-if_match_matches (const char *header, const char *etag)
-{
-  g_auto (GStrv) tags = g_strsplit (header, ",", 32);
-
-  for (guint i = 0; tags[i] != NULL; i++)
-    {
-      const char *tag = g_strstrip (tags[i]);
-
-      if (strcmp (tag, "*") == 0 || strcmp (tag, etag) == 0)
-        return TRUE;
-    }
-  return FALSE;
-}
-
-static LiveSession *
-lookup_session (LcLive *live, LcLiveRole role, const char *lesson_id, const char *session_id,
-                GError **error)
-{
-  LiveSession *s = find_session (live, role, lesson_id, session_id);
-
-  if (s != NULL)
-    {
-      LcSessionState state = lc_webrtc_session_get_state (s->session);
-
-      /* Reaped or failed, and its state change not handled yet: gone now. */
-      if (state == LC_SESSION_FAILED || state == LC_SESSION_CLOSED)
-        {
-          check_session (s, FALSE);
-          s = NULL;
-        }
-    }
-  if (s == NULL)
-    lc_set_error (error, LC_ERROR_NOT_FOUND, NULL, "no such session");
-  return s;
-}
-
-typedef struct
-{
-  SessionRef *ref;
-  char *ufrag;
-} RestartData;
-
-static void
-restart_data_free (gpointer p)
-{
-  RestartData *data = p;
-
-  session_ref_free (data->ref);
-  g_free (data->ufrag);
-  g_free (data);
-}
-
-static void
-on_restarted (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  LcLive *live = g_task_get_source_object (task);
-  RestartData *data = g_task_get_task_data (task);
-  g_autoptr (GError) error = NULL;
-  g_autofree char *fragment = NULL;
-  LcLiveAnswer *answer;
-  LiveSession *s;
-
-  fragment = lc_webrtc_session_restart_finish (LC_WEBRTC_SESSION (source), result, &error);
-  if (fragment == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  s = find_session (live, data->ref->role, data->ref->lesson_id, data->ref->session_id);
-  if (s == NULL)
-    {
-      g_task_return_new_error (task, LC_ERROR, LC_ERROR_NOT_FOUND,
-                               "the session ended during the ICE restart");
-      return;
-    }
-  g_free (s->remote_ufrag);
-  s->remote_ufrag = g_steal_pointer (&data->ufrag);
-  g_free (s->etag);
-  s->etag = new_etag ();
-  g_info ("lesson %s: session %s: ICE restart", s->lesson->id, s->id);
-
-  answer = g_new0 (LcLiveAnswer, 1);
-  answer->session_id = g_strdup (s->id);
-  answer->etag = g_strdup (s->etag);
-  answer->sdp = g_steal_pointer (&fragment);
-  g_task_return_pointer (task, answer, (GDestroyNotify)lc_live_answer_free);
-}
-
-void
-lc_live_patch_async (LcLive *live, LcLiveRole role, const char *lesson_id, const char *session_id,
-                     const char *if_match, const char *sdpfrag, GCancellable *cancellable,
-                     GAsyncReadyCallback callback, gpointer user_data)
-{
-  g_autoptr (GTask) task = NULL;
-  g_autoptr (GError) error = NULL;
-  g_auto (LcSdpFragment) frag = { 0 };
-  LiveSession *s;
-  RestartData *data;
-
-  g_return_if_fail (LC_IS_LIVE (live));
-  g_return_if_fail (sdpfrag != NULL);
-
-  task = g_task_new (live, cancellable, callback, user_data);
-  g_task_set_source_tag (task, lc_live_patch_async);
-  s = lookup_session (live, role, lesson_id, session_id, &error);
-  if (s == NULL || !lc_sdp_parse_fragment (sdpfrag, &frag, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  if (if_match != NULL && !if_match_matches (if_match, s->etag))
-    {
-      g_task_return_new_error (task, LC_ERROR, LC_ERROR_PRECONDITION_FAILED,
-                               "If-Match does not match the session's current ETag");
-      return;
-    }
-
-  if (frag.ice_ufrag == NULL || g_strcmp0 (frag.ice_ufrag, s->remote_ufrag) == 0)
-    {
-      LcLiveAnswer *answer;
-
-      if (!lc_webrtc_session_add_remote_candidates (s->session, sdpfrag, &error))
-        {
-          g_task_return_error (task, g_steal_pointer (&error));
-          return;
-        }
-      answer = g_new0 (LcLiveAnswer, 1);
-      answer->session_id = g_strdup (s->id);
-      answer->etag = g_strdup (s->etag);
-      g_task_return_pointer (task, answer, (GDestroyNotify)lc_live_answer_free);
-      return;
-    }
-
-  if (if_match == NULL)
-    {
-      g_task_return_new_error (task, LC_ERROR, LC_ERROR_PRECONDITION_FAILED,
-                               "an ICE restart needs If-Match with the session's ETag");
-      return;
-    }
-  if (frag.ice_pwd == NULL)
-    {
-      g_task_return_new_error (task, LC_ERROR, LC_ERROR_MALFORMED,
-                               "an ICE restart needs both a=ice-ufrag and a=ice-pwd");
-      return;
-    }
-  data = g_new0 (RestartData, 1);
-  data->ref = session_ref_new (s);
-  data->ufrag = g_strdup (frag.ice_ufrag);
-  g_task_set_task_data (task, data, restart_data_free);
-  lc_webrtc_session_restart_async (s->session, sdpfrag, cancellable, on_restarted,
-                                   g_steal_pointer (&task));
-}
-
-LcLiveAnswer *
-lc_live_patch_finish (LcLive *live, GAsyncResult *result, GError **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, live), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-gboolean
-lc_live_delete_session (LcLive *live, LcLiveRole role, const char *lesson_id,
-                        const char *session_id, GError **error)
-{
-  LiveSession *s;
-  LiveLesson *ll;
-
-  g_return_val_if_fail (LC_IS_LIVE (live), FALSE);
-
-  /* A publisher's DELETE ends the broadcast even if its session just failed. */
-  s = role == LC_LIVE_PUBLISHER ? find_session (live, role, lesson_id, session_id)
-                                : lookup_session (live, role, lesson_id, session_id, error);
-  if (s == NULL)
-    {
-      if (role == LC_LIVE_PUBLISHER)
-        lc_set_error (error, LC_ERROR_NOT_FOUND, NULL, "no such session");
-      return FALSE;
-    }
-  ll = s->lesson;
-  if (role == LC_LIVE_VIEWER)
-    {
-      g_debug ("lesson %s: viewer %s left", ll->id, s->id);
-      remove_viewer (ll, s);
-      return TRUE;
-    }
-  g_info ("lesson %s: publisher %s stopped the broadcast", ll->id, s->id);
-  if (ll->media_started)
-    end_lesson (ll, "deleted");
-  else
-    {
-      detach_publisher (ll);
-      drop_lesson (ll);
-    }
-  return TRUE;
 }
 
 /* ---- demo ---- */
@@ -1318,147 +632,23 @@ lc_live_start_synthetic (LcLive *live, const LcLesson *lesson, GError **error)
   g_return_val_if_fail (LC_IS_LIVE (live), FALSE);
   g_return_val_if_fail (lesson != NULL, FALSE);
 
-  if (!check_running (live, error) || lesson_is_over (lesson, error))
+  if (!lc_live_check_running (live, error) || lc_live_lesson_is_over (lesson, error))
     return FALSE;
-  if (find_lesson (live, lesson->id) != NULL)
+  if (lc_live_find_lesson (live, lesson->id) != NULL)
     {
       lc_set_error (error, LC_ERROR_CONFLICT, NULL, "the lesson already has a publisher");
       return FALSE;
     }
-  ll = lesson_new (live, lesson);
+  ll = lc_live_lesson_new (live, lesson);
   ll->synthetic = lc_synthetic_source_new (ll->channel, SYNTHETIC_WIDTH, SYNTHETIC_HEIGHT,
                                            SYNTHETIC_FPS, lesson->title);
   if (!lc_synthetic_source_start (ll->synthetic, error))
     {
       g_clear_object (&ll->synthetic);
-      drop_lesson (ll);
+      lc_live_drop_lesson (ll);
       return FALSE;
     }
   return TRUE;
-}
-
-/* ---- state ---- */
-
-gboolean
-lc_live_is_live (LcLive *live, const char *lesson_id)
-{
-  LiveLesson *ll;
-
-  g_return_val_if_fail (LC_IS_LIVE (live), FALSE);
-  ll = find_lesson (live, lesson_id);
-  return ll != NULL && ll->media_started;
-}
-
-static guint
-count_hls_viewers (LiveLesson *ll, gint64 now)
-{
-  GHashTableIter iter;
-  gpointer value;
-  guint n = 0;
-
-  g_hash_table_iter_init (&iter, ll->hls_clients);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      if (now - *(gint64 *)value <= HLS_VIEWER_WINDOW_US)
-        n++;
-      else
-        g_hash_table_iter_remove (&iter);
-    }
-  return n;
-}
-
-static const char *
-hls_state_name (LiveLesson *ll)
-{
-  if (ll->hls == NULL)
-    return "unavailable";
-  if (ll->hls_failed_to_start)
-    return "failed";
-  if (ll->transcoder != NULL && lc_transcoder_get_error (ll->transcoder) != NULL
-      && lc_hls_packager_get_state (ll->hls) != LC_HLS_ENDED)
-    return "failed";
-  return lc_hls_state_to_string (lc_hls_packager_get_state (ll->hls));
-}
-
-/* Why HLS is unavailable or failed (nullable). */
-static const char *
-hls_reason (LiveLesson *ll)
-{
-  if (ll->hls == NULL)
-    return lc_config_get_bool (ll->live->config, "hls.enabled")
-               ? "HLS could not be set up for this lesson"
-               : "HLS is switched off on this server (hls.enabled = false)";
-  if (ll->transcoder != NULL && lc_transcoder_get_error (ll->transcoder) != NULL)
-    return lc_transcoder_get_error (ll->transcoder);
-  switch (lc_hls_packager_get_state (ll->hls))
-    {
-    case LC_HLS_UNAVAILABLE:
-    case LC_HLS_FAILED:
-      return lc_hls_packager_get_error (ll->hls);
-    default:
-      return ll->hls_failed_to_start ? "HLS could not be set up for this lesson" : NULL;
-    }
-}
-
-JsonNode *
-lc_live_dup_status_json (LcLive *live, const char *lesson_id)
-{
-  LiveLesson *ll;
-  JsonObject *o, *viewers;
-  JsonNode *node;
-  g_autofree char *started = NULL;
-  const char *codec;
-  gboolean connected;
-
-  g_return_val_if_fail (LC_IS_LIVE (live), NULL);
-  ll = find_lesson (live, lesson_id);
-  if (ll == NULL || !ll->media_started)
-    return NULL;
-
-  connected
-      = ll->synthetic != NULL || (lc_channel_has_publisher (ll->channel) && ll->grace == NULL);
-  o = json_object_new ();
-  json_object_set_string_member (o, "publisher", connected ? "connected" : "reconnecting");
-  started = lc_time_format_rfc3339 (ll->started_at);
-  json_object_set_string_member (o, "started_at", started);
-  codec = lc_channel_get_video_codec (ll->channel);
-  if (codec != NULL)
-    json_object_set_string_member (o, "video_codec", codec);
-  else
-    json_object_set_null_member (o, "video_codec");
-  json_object_set_string_member (o, "hls", hls_state_name (ll));
-  if (hls_reason (ll) != NULL)
-    json_object_set_string_member (o, "hls_reason", hls_reason (ll));
-  viewers = json_object_new ();
-  json_object_set_int_member (viewers, "webrtc",
-                              ll->fanout != NULL ? lc_fanout_get_viewer_count (ll->fanout) : 0);
-  json_object_set_int_member (viewers, "hls", count_hls_viewers (ll, g_get_monotonic_time ()));
-  json_object_set_object_member (o, "viewers", viewers);
-
-  node = json_node_new (JSON_NODE_OBJECT);
-  json_node_take_object (node, o);
-  return node;
-}
-
-void
-lc_live_note_hls_client (LcLive *live, const char *lesson_id, const char *client)
-{
-  LiveLesson *ll;
-  gint64 *seen;
-
-  g_return_if_fail (LC_IS_LIVE (live));
-  ll = find_lesson (live, lesson_id);
-  if (ll == NULL || client == NULL)
-    return;
-  if (g_hash_table_size (ll->hls_clients) >= HLS_CLIENTS_MAX)
-    {
-      count_hls_viewers (ll, g_get_monotonic_time ()); /* prunes */
-      if (g_hash_table_size (ll->hls_clients) >= HLS_CLIENTS_MAX)
-        return;
-    }
-  seen = g_new (gint64, 1);
-  *seen = g_get_monotonic_time ();
-  g_hash_table_replace (ll->hls_clients, g_strdup (client), seen);
 }
 
 /* ---- shutdown ---- */
@@ -1498,12 +688,12 @@ lc_live_shutdown_async (LcLive *live, guint timeout, GAsyncReadyCallback callbac
       LiveLesson *ll = l->data;
 
       if (ll->media_started)
-        end_lesson (ll, "shutdown");
+        lc_live_end_lesson (ll, "shutdown");
       else
-        drop_lesson (ll);
+        lc_live_drop_lesson (ll);
     }
   live->shutdown_task = g_steal_pointer (&task);
-  live->shutdown_timer = attach_timeout (live, timeout * 1000, on_shutdown_timeout, live);
+  live->shutdown_timer = lc_live_attach_timeout (live, timeout * 1000, on_shutdown_timeout, live);
   schedule_tick (live);
 }
 

@@ -303,6 +303,51 @@ lc_test_login_token (LcTestServer *ts, const char *login, const char *password)
   return g_strdup_printf ("Bearer %s", token);
 }
 
+char *
+lc_test_create (LcTestServer *ts, const char *path, const char *body_json, const char *auth)
+{
+  g_autoptr (LcTestResponse) resp = lc_test_request (ts, "POST", path, body_json, auth, NULL);
+
+  if (resp->status != 201)
+    g_test_message ("POST %s: %u %s", path, resp->status,
+                    (const char *)g_bytes_get_data (resp->body, NULL));
+  g_assert_cmpuint (resp->status, ==, 201);
+  return g_strdup (lc_test_json_string (resp, "id"));
+}
+
+char *
+lc_test_operator_token (LcTestServer *ts)
+{
+  return lc_test_login_token (ts, ts->operator_login, ts->operator_password);
+}
+
+JsonObject *
+lc_test_json_object (LcTestResponse *resp)
+{
+  g_assert_nonnull (resp->json);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (resp->json));
+  return json_node_get_object (resp->json);
+}
+
+char *
+lc_test_time_from_now (gint64 seconds)
+{
+  return lc_time_format_rfc3339 (lc_time_now () + seconds);
+}
+
+guint
+lc_test_count_audit (LcTestServer *ts, const char *action_prefix, const char *object_id)
+{
+  LcAuditFilter filter = { .action_prefix = action_prefix, .object_id = object_id };
+  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (GError) error = NULL;
+
+  events = lc_store_list_audit_events (lc_app_get_store (ts->app), &filter, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (events);
+  return events->len;
+}
+
 const char *
 lc_test_json_string (LcTestResponse *resp, const char *member)
 {

@@ -49,6 +49,21 @@ char *lc_test_login_cookie (LcTestServer *ts, const char *login, const char *pas
 /* Log in and create a personal API token; returns "Bearer <token>" (transfer full). */
 char *lc_test_login_token (LcTestServer *ts, const char *login, const char *password);
 
+/* POST body_json to path as auth; asserts 201 (logging the body otherwise)
+ * and returns the new object's "id" (transfer full). */
+char *lc_test_create (LcTestServer *ts, const char *path, const char *body_json, const char *auth);
+
+/* "Bearer <token>" of the operator printed at first start (transfer full). */
+char *lc_test_operator_token (LcTestServer *ts);
+
+/* The response's JSON object (asserts that it is one). (transfer none) */
+JsonObject *lc_test_json_object (LcTestResponse *resp);
+/* RFC 3339 UTC of now + seconds (transfer full). */
+char *lc_test_time_from_now (gint64 seconds);
+/* How many audit events have this action prefix and object id (nullable:
+ * any), read straight from the store. */
+guint lc_test_count_audit (LcTestServer *ts, const char *action_prefix, const char *object_id);
+
 /* Convenience accessors on a JSON response ("a.b" paths not supported: one member). */
 const char *lc_test_json_string (LcTestResponse *resp, const char *member);
 gint64 lc_test_json_int (LcTestResponse *resp, const char *member);

@@ -26,7 +26,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   f->coord_b = lc_test_seed_account (f->ts, "coord-b", "coordinator", f->school_b, PASSWORD, FALSE);
   f->teacher_a = lc_test_seed_account (f->ts, "teacher-a", "teacher", f->school_a, PASSWORD, FALSE);
   f->teacher_b = lc_test_seed_account (f->ts, "teacher-b", "teacher", f->school_b, PASSWORD, FALSE);
-  f->op = lc_test_login_token (f->ts, f->ts->operator_login, f->ts->operator_password);
+  f->op = lc_test_operator_token (f->ts);
   f->as_coord_a = lc_test_login_token (f->ts, "coord-a", PASSWORD);
   f->as_coord_b = lc_test_login_token (f->ts, "coord-b", PASSWORD);
   f->as_teacher_a = lc_test_login_token (f->ts, "teacher-a", PASSWORD);

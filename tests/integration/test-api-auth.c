@@ -68,18 +68,6 @@ assert_unauthorized (LcTestResponse *resp)
                    "Bearer realm=\"lessoncast\"");
 }
 
-static guint
-count_audit (Fixture *f, const char *action, const char *object_id)
-{
-  LcAuditFilter filter = { .action_prefix = action, .object_id = object_id };
-  g_autoptr (GPtrArray) events = NULL;
-  g_autoptr (GError) error = NULL;
-
-  events = lc_store_list_audit_events (lc_app_get_store (f->ts->app), &filter, NULL, &error);
-  g_assert_no_error (error);
-  return events->len;
-}
-
 static void
 test_login_success (Fixture *f, gconstpointer data)
 {
@@ -115,7 +103,7 @@ test_login_success (Fixture *f, gconstpointer data)
   g_assert_cmpuint (me->status, ==, 200);
   g_assert_cmpstr (lc_test_json_string (me, "id"), ==, f->teacher);
 
-  g_assert_cmpuint (count_audit (f, "login.success", f->teacher), ==, 1);
+  g_assert_cmpuint (lc_test_count_audit (f->ts, "login.success", f->teacher), ==, 1);
 }
 
 static void
@@ -163,9 +151,9 @@ test_login_failures (Fixture *f, gconstpointer data)
                    lc_test_json_string (wrong, "detail"));
 
   /* Each failure is audited, with the account when it exists and never the password. */
-  g_assert_cmpuint (count_audit (f, "login.failure", f->teacher), ==, 1);
-  g_assert_cmpuint (count_audit (f, "login.failure", disabled_id), ==, 1);
-  op = lc_test_login_token (f->ts, f->ts->operator_login, f->ts->operator_password);
+  g_assert_cmpuint (lc_test_count_audit (f->ts, "login.failure", f->teacher), ==, 1);
+  g_assert_cmpuint (lc_test_count_audit (f->ts, "login.failure", disabled_id), ==, 1);
+  op = lc_test_operator_token (f->ts);
   audit = lc_test_request (f->ts, "GET", "/api/v1/audit?action=login.failure", NULL, op, NULL);
   items = lc_test_items (audit);
   for (guint i = 0; i < json_array_get_length (items); i++)
@@ -291,7 +279,7 @@ test_login_throttle (Fixture *f, gconstpointer data)
   elsewhere = login (f, "other", PASSWORD);
   lc_test_assert_problem (elsewhere, 429, "rate-limited", NULL);
 
-  g_assert_cmpuint (count_audit (f, "login.failure", NULL), ==, 5);
+  g_assert_cmpuint (lc_test_count_audit (f->ts, "login.failure", NULL), ==, 5);
 }
 
 static void
@@ -321,7 +309,7 @@ test_logout (Fixture *f, gconstpointer data)
   g_assert_nonnull (cleared);
   g_assert_true (g_str_has_prefix (cleared, "lc_session=;"));
   g_assert_nonnull (strstr (cleared, "Max-Age=0"));
-  g_assert_cmpuint (count_audit (f, "logout", f->teacher), ==, 1);
+  g_assert_cmpuint (lc_test_count_audit (f->ts, "logout", f->teacher), ==, 1);
 
   /* The session is gone on the server: the old cookie is worth nothing. */
   me = lc_test_request (f->ts, "GET", "/api/v1/auth/me", NULL, cookie, NULL);
@@ -338,7 +326,7 @@ test_me (Fixture *f, gconstpointer data)
 {
   g_autofree char *token = lc_test_login_token (f->ts, "teacher", PASSWORD);
   g_autofree char *op
-      = lc_test_login_token (f->ts, f->ts->operator_login, f->ts->operator_password);
+      = lc_test_operator_token (f->ts);
   g_autoptr (LcTestResponse) me = NULL;
   g_autoptr (LcTestResponse) op_me = NULL;
   g_autoptr (LcTestResponse) patched = NULL;
@@ -444,7 +432,7 @@ test_password_change (Fixture *f, gconstpointer data)
   assert_unauthorized (old_login);
   new_login = login (f, "teacher", "Another-pass-2027");
   g_assert_cmpuint (new_login->status, ==, 200);
-  g_assert_cmpuint (count_audit (f, "password.change", f->teacher), >=, 1);
+  g_assert_cmpuint (lc_test_count_audit (f->ts, "password.change", f->teacher), >=, 1);
 }
 
 static void
@@ -452,7 +440,7 @@ test_tokens (Fixture *f, gconstpointer data)
 {
   g_autofree char *cookie = lc_test_login_cookie (f->ts, "teacher", PASSWORD);
   g_autofree char *other
-      = lc_test_login_token (f->ts, f->ts->operator_login, f->ts->operator_password);
+      = lc_test_operator_token (f->ts);
   g_autofree char *bearer = NULL;
   g_autofree char *token_id = NULL;
   g_autofree char *path = NULL;
@@ -533,8 +521,8 @@ test_tokens (Fixture *f, gconstpointer data)
   assert_unauthorized (garbage);
   basic = lc_test_request (f->ts, "GET", "/api/v1/lessons", NULL, "Basic dXNlcjpwYXNz", NULL);
   assert_unauthorized (basic);
-  g_assert_cmpuint (count_audit (f, "token.create", token_id), ==, 1);
-  g_assert_cmpuint (count_audit (f, "token.revoke", token_id), ==, 1);
+  g_assert_cmpuint (lc_test_count_audit (f->ts, "token.create", token_id), ==, 1);
+  g_assert_cmpuint (lc_test_count_audit (f->ts, "token.revoke", token_id), ==, 1);
 }
 
 static void

@@ -39,7 +39,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   f->teacher_b = lc_test_seed_account (f->ts, "teacher-b", "teacher", f->school_b, PASSWORD, TRUE);
   f->coord_c = lc_test_seed_account (f->ts, "coord-c", "coordinator", f->school_c, PASSWORD, TRUE);
   f->coord_d = lc_test_seed_account (f->ts, "coord-d", "coordinator", f->school_d, PASSWORD, TRUE);
-  f->op = lc_test_login_token (f->ts, f->ts->operator_login, f->ts->operator_password);
+  f->op = lc_test_operator_token (f->ts);
   f->as_coord_a = lc_test_login_token (f->ts, "coord-a", PASSWORD);
   f->as_teacher_a = lc_test_login_token (f->ts, "teacher-a", PASSWORD);
   f->as_coord_b = lc_test_login_token (f->ts, "coord-b", PASSWORD);
@@ -60,13 +60,6 @@ fixture_teardown (Fixture *f, gconstpointer data)
   lc_test_server_stop (f->ts);
   for (gsize i = 0; i < G_N_ELEMENTS (strings); i++)
     g_clear_pointer (strings[i], g_free);
-}
-
-/* RFC 3339 UTC, offset seconds from now. */
-static char *
-time_from_now (gint64 seconds)
-{
-  return lc_time_format_rfc3339 (lc_time_now () + seconds);
 }
 
 /* A create body: starts at starts_at, lasts minutes; invited is the JSON
@@ -110,14 +103,6 @@ ids_json (const char *first, ...)
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
-static JsonObject *
-object_of (LcTestResponse *resp)
-{
-  g_assert_nonnull (resp->json);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (resp->json));
-  return json_node_get_object (resp->json);
-}
-
 static const char *
 body_text (LcTestResponse *resp)
 {
@@ -136,11 +121,7 @@ assert_status (LcTestResponse *resp, guint status)
 static char *
 create_with (Fixture *f, const char *auth, const char *body)
 {
-  g_autoptr (LcTestResponse) resp
-      = lc_test_request (f->ts, "POST", "/api/v1/conferences", body, auth, NULL);
-
-  assert_status (resp, 201);
-  return g_strdup (lc_test_json_string (resp, "id"));
+  return lc_test_create (f->ts, "/api/v1/conferences", body, auth);
 }
 
 /* coord-a books [start_in, +minutes) with B and C invited. */
@@ -172,7 +153,7 @@ get_conference (Fixture *f, const char *id, const char *auth)
 static JsonObject *
 invite_of (LcTestResponse *resp, const char *school_id)
 {
-  JsonArray *invites = json_object_get_array_member (object_of (resp), "invites");
+  JsonArray *invites = json_object_get_array_member (lc_test_json_object (resp), "invites");
 
   for (guint i = 0; i < json_array_get_length (invites); i++)
     {
@@ -191,17 +172,6 @@ invite_status (LcTestResponse *resp, const char *school_id)
   JsonObject *invite = invite_of (resp, school_id);
 
   return invite != NULL ? json_object_get_string_member (invite, "status") : NULL;
-}
-
-static guint
-count_audit (Fixture *f, const char *action, const char *object_id)
-{
-  LcAuditFilter filter = { .action_prefix = action, .object_id = object_id };
-  g_autoptr (GPtrArray) events
-      = lc_store_list_audit_events (lc_app_get_store (f->ts->app), &filter, NULL, NULL);
-
-  g_assert_nonnull (events);
-  return events->len;
 }
 
 /* ---- create ---- */
@@ -223,7 +193,7 @@ test_create (Fixture *f, gconstpointer data)
 
   resp = lc_test_request (f->ts, "POST", "/api/v1/conferences", body, f->as_coord_a, NULL);
   assert_status (resp, 201);
-  o = object_of (resp);
+  o = lc_test_json_object (resp);
   id = json_object_get_string_member (o, "id");
   location = g_strdup_printf ("/api/v1/conferences/%s", id);
   g_assert_cmpstr (soup_message_headers_get_one (resp->headers, "Location"), ==, location);
@@ -252,7 +222,7 @@ test_create (Fixture *f, gconstpointer data)
   room_url = g_strdup_printf ("/room/%s", id);
   g_assert_cmpstr (json_object_get_string_member (o, "room_url"), ==, room_url);
   g_assert_true (g_str_has_suffix (json_object_get_string_member (o, "created_at"), "Z"));
-  g_assert_cmpuint (count_audit (f, "conference.create", id), ==, 1);
+  g_assert_cmpuint (lc_test_count_audit (f->ts, "conference.create", id), ==, 1);
 
   /* The invited schools' staff see it too. */
   {
@@ -507,14 +477,14 @@ test_capacity (Fixture *f, gconstpointer data)
   g_assert_cmpstr (a, !=, b);
   resp = lc_test_request (f->ts, "POST", "/api/v1/conferences", body, f->as_coord_c, NULL);
   lc_test_assert_problem (resp, 409, "conflict", NULL);
-  g_assert_false (json_object_has_member (object_of (resp), "conflict_id"));
+  g_assert_false (json_object_has_member (lc_test_json_object (resp), "conflict_id"));
   /* The detail names the busiest interval. */
   g_assert_nonnull (strstr (lc_test_json_string (resp, "detail"), starts));
 
   check = lc_test_request (f->ts, "POST", "/api/v1/conferences/check", body, f->as_coord_c, NULL);
   assert_status (check, 200);
-  g_assert_false (json_object_get_boolean_member (object_of (check), "ok"));
-  problems = json_object_get_array_member (object_of (check), "problems");
+  g_assert_false (json_object_get_boolean_member (lc_test_json_object (check), "ok"));
+  problems = json_object_get_array_member (lc_test_json_object (check), "problems");
   g_assert_cmpuint (json_array_get_length (problems), ==, 1);
   problem = json_array_get_object_element (problems, 0);
   g_assert_cmpstr (json_object_get_string_member (problem, "kind"), ==, "capacity");
@@ -596,8 +566,8 @@ static void
 test_patch (Fixture *f, gconstpointer data)
 {
   g_autofree char *id = create_conference (f, 4 * HOUR, 60);
-  g_autofree char *new_start = time_from_now (5 * HOUR);
-  g_autofree char *new_end = time_from_now (6 * HOUR);
+  g_autofree char *new_start = lc_test_time_from_now (5 * HOUR);
+  g_autofree char *new_end = lc_test_time_from_now (6 * HOUR);
   g_autofree char *times
       = g_strdup_printf ("{\"starts_at\":\"%s\",\"ends_at\":\"%s\"}", new_start, new_end);
   g_autofree char *bd = ids_json (f->school_b, f->school_d, NULL);
@@ -623,7 +593,7 @@ test_patch (Fixture *f, gconstpointer data)
   g_assert_cmpstr (lc_test_json_string (title, "title"), ==, "Renamed");
   g_assert_cmpint (lc_test_json_int (title, "sequence"), ==, 1);
   g_assert_cmpstr (invite_status (title, f->school_b), ==, "accepted");
-  g_assert_cmpuint (count_audit (f, "conference.update", id), ==, 1);
+  g_assert_cmpuint (lc_test_count_audit (f->ts, "conference.update", id), ==, 1);
 
   /* Sending the same values changes nothing. */
   same = conference_request (f, "PATCH", id, "", "{\"title\":\"Renamed\"}", f->as_coord_a);
@@ -669,7 +639,7 @@ test_patch (Fixture *f, gconstpointer data)
   assert_status (cancel, 200);
   g_assert_cmpstr (lc_test_json_string (cancel, "status"), ==, "cancelled");
   g_assert_cmpint (lc_test_json_int (cancel, "sequence"), ==, 4);
-  g_assert_cmpuint (count_audit (f, "conference.cancel", id), ==, 1);
+  g_assert_cmpuint (lc_test_count_audit (f->ts, "conference.cancel", id), ==, 1);
   after_cancel = conference_request (f, "PATCH", id, "", "{\"title\":\"x\"}", f->as_coord_a);
   lc_test_assert_problem (after_cancel, 409, "conflict", NULL);
   cancel_again = conference_request (f, "POST", id, "/cancel", NULL, f->as_coord_a);
@@ -682,7 +652,7 @@ test_patch_clash (Fixture *f, gconstpointer data)
 {
   g_autofree char *first = create_conference (f, 2 * HOUR, 60);
   g_autofree char *second = create_conference (f, 5 * HOUR, 60);
-  g_autofree char *starts = time_from_now (2 * HOUR + 1800);
+  g_autofree char *starts = lc_test_time_from_now (2 * HOUR + 1800);
   g_autofree char *body = g_strdup_printf ("{\"starts_at\":\"%s\"}", starts);
   g_autoptr (LcTestResponse) resp = NULL;
   g_autoptr (LcTestResponse) got = NULL;
@@ -717,7 +687,7 @@ test_accept_decline (Fixture *f, gconstpointer data)
   g_assert_cmpstr (invite_status (accept, f->school_b), ==, "accepted");
   g_assert_true (g_str_has_suffix (
       json_object_get_string_member (invite_of (accept, f->school_b), "responded_at"), "Z"));
-  g_assert_cmpuint (count_audit (f, "conference.accept", id), ==, 1);
+  g_assert_cmpuint (lc_test_count_audit (f->ts, "conference.accept", id), ==, 1);
   again = conference_request (f, "POST", id, "/accept", "{}", f->as_coord_b);
   assert_status (again, 200);
 
@@ -725,7 +695,7 @@ test_accept_decline (Fixture *f, gconstpointer data)
   decline = conference_request (f, "POST", id, "/decline", NULL, f->as_coord_b);
   assert_status (decline, 200);
   g_assert_cmpstr (invite_status (decline, f->school_b), ==, "declined");
-  g_assert_cmpuint (count_audit (f, "conference.decline", id), ==, 1);
+  g_assert_cmpuint (lc_test_count_audit (f->ts, "conference.decline", id), ==, 1);
 
   named_other = conference_request (f, "POST", id, "/accept", other_school, f->as_coord_b);
   lc_test_assert_problem (named_other, 403, "forbidden", NULL);
@@ -796,8 +766,8 @@ test_check (Fixture *f, gconstpointer data)
   g_autofree char *past = conference_body ("Past", -3600, 30, b, "");
   g_autofree char *self = NULL;
   g_autofree char *no_title = NULL;
-  g_autofree char *s = time_from_now (2 * HOUR);
-  g_autofree char *e = time_from_now (3 * HOUR);
+  g_autofree char *s = lc_test_time_from_now (2 * HOUR);
+  g_autofree char *e = lc_test_time_from_now (3 * HOUR);
   g_autoptr (LcTestResponse) ok = NULL;
   g_autoptr (LcTestResponse) bad = NULL;
   g_autoptr (LcTestResponse) times = NULL;
@@ -810,15 +780,16 @@ test_check (Fixture *f, gconstpointer data)
 
   ok = lc_test_request (f->ts, "POST", "/api/v1/conferences/check", clean, f->as_coord_a, NULL);
   assert_status (ok, 200);
-  g_assert_true (json_object_get_boolean_member (object_of (ok), "ok"));
+  g_assert_true (json_object_get_boolean_member (lc_test_json_object (ok), "ok"));
   g_assert_cmpuint (
-      json_array_get_length (json_object_get_array_member (object_of (ok), "problems")), ==, 0);
+      json_array_get_length (json_object_get_array_member (lc_test_json_object (ok), "problems")),
+      ==, 0);
 
   /* [2h, 7h): the host is busy at 2h, invited B hosts at 6h. */
   bad = lc_test_request (f->ts, "POST", "/api/v1/conferences/check", both, f->as_coord_a, NULL);
   assert_status (bad, 200);
-  g_assert_false (json_object_get_boolean_member (object_of (bad), "ok"));
-  problems = json_object_get_array_member (object_of (bad), "problems");
+  g_assert_false (json_object_get_boolean_member (lc_test_json_object (bad), "ok"));
+  problems = json_object_get_array_member (lc_test_json_object (bad), "problems");
   p = find_problem (problems, "clash", f->school_a);
   g_assert_nonnull (p);
   g_assert_cmpstr (json_object_get_string_member (p, "conflict_id"), ==, host_busy);
@@ -831,7 +802,8 @@ test_check (Fixture *f, gconstpointer data)
 
   times = lc_test_request (f->ts, "POST", "/api/v1/conferences/check", past, f->as_coord_a, NULL);
   assert_status (times, 200);
-  p = find_problem (json_object_get_array_member (object_of (times), "problems"), "times", NULL);
+  p = find_problem (json_object_get_array_member (lc_test_json_object (times), "problems"), "times",
+                    NULL);
   g_assert_nonnull (p);
   g_assert_cmpstr (json_object_get_string_member (p, "field"), ==, "starts_at");
   g_assert_true (json_object_has_member (p, "detail"));
@@ -841,7 +813,7 @@ test_check (Fixture *f, gconstpointer data)
                           e);
   editing = lc_test_request (f->ts, "POST", "/api/v1/conferences/check", self, f->as_coord_a, NULL);
   assert_status (editing, 200);
-  g_assert_true (json_object_get_boolean_member (object_of (editing), "ok"));
+  g_assert_true (json_object_get_boolean_member (lc_test_json_object (editing), "ok"));
 
   /* starts_at and ends_at are required, the rest is not. */
   no_title = g_strdup_printf ("{\"starts_at\":\"%s\"}", s);
@@ -899,8 +871,8 @@ test_list (Fixture *f, gconstpointer data)
   g_assert_cmpuint (list_count (f, school_d, f->as_coord_a), ==, 0);
 
   /* [from, to) overlap: from inside the first conference to before the third. */
-  from = time_from_now (2 * HOUR + 1800);
-  to = time_from_now (49 * HOUR);
+  from = lc_test_time_from_now (2 * HOUR + 1800);
+  to = lc_test_time_from_now (49 * HOUR);
   from_enc = g_uri_escape_string (from, NULL, TRUE);
   to_enc = g_uri_escape_string (to, NULL, TRUE);
   query = g_strdup_printf ("?from=%s&to=%s", from_enc, to_enc);
@@ -932,7 +904,7 @@ test_list (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (
                        json_array_get_object_element (lc_test_items (page2), 1), "id"),
                    ==, third);
-  g_assert_true (json_object_get_null_member (object_of (page2), "next_cursor"));
+  g_assert_true (json_object_get_null_member (lc_test_json_object (page2), "next_cursor"));
 
   {
     g_autoptr (LcTestResponse) bad_status
@@ -1025,7 +997,7 @@ test_links (Fixture *f, gconstpointer data)
                    lc_test_json_string (got, "ends_at"));
   g_assert_cmpstr (lc_test_json_string (resp, "school_id"), ==, f->school_b);
   g_assert_cmpstr (lc_test_json_string (resp, "role"), ==, "participant");
-  g_assert_true (json_object_get_null_member (object_of (resp), "display_name"));
+  g_assert_true (json_object_get_null_member (lc_test_json_object (resp), "display_name"));
   g_assert_cmpstr (soup_message_headers_get_one (resp->headers, "Cache-Control"), ==, "no-store");
 
   /* Who may hand out which link. */
@@ -1109,7 +1081,7 @@ test_room_info (Fixture *f, gconstpointer data)
   /* A per-school link, anonymous: the person types a name. */
   resp = room_info (f, soon, token, NULL);
   assert_status (resp, 200);
-  o = object_of (resp);
+  o = lc_test_json_object (resp);
   g_assert_cmpstr (json_object_get_string_member (o, "id"), ==, soon);
   g_assert_cmpstr (json_object_get_string_member (o, "title"), ==, "Joint lesson");
   g_assert_cmpstr (
@@ -1130,7 +1102,7 @@ test_room_info (Fixture *f, gconstpointer data)
 
   resp = room_info (f, soon, named_token, NULL);
   assert_status (resp, 200);
-  you = json_object_get_object_member (object_of (resp), "you");
+  you = json_object_get_object_member (lc_test_json_object (resp), "you");
   g_assert_cmpstr (json_object_get_string_member (you, "role"), ==, "observer");
   g_assert_cmpstr (json_object_get_string_member (you, "display_name"), ==, "Guest");
   g_assert_false (json_object_get_boolean_member (you, "needs_name"));
@@ -1175,7 +1147,7 @@ test_room_info (Fixture *f, gconstpointer data)
   }
   resp = room_info (f, soon, NULL, f->as_teacher_b);
   assert_status (resp, 200);
-  you = json_object_get_object_member (object_of (resp), "you");
+  you = json_object_get_object_member (lc_test_json_object (resp), "you");
   g_assert_cmpstr (json_object_get_string_member (you, "role"), ==, "participant");
   g_assert_cmpstr (json_object_get_string_member (you, "display_name"), ==, "teacher-b (display)");
   g_assert_false (json_object_get_boolean_member (you, "needs_name"));
@@ -1183,19 +1155,19 @@ test_room_info (Fixture *f, gconstpointer data)
   resp = room_info (f, soon, NULL, f->as_coord_a);
   assert_status (resp, 200);
   g_assert_cmpstr (json_object_get_string_member (
-                       json_object_get_object_member (object_of (resp), "you"), "role"),
+                       json_object_get_object_member (lc_test_json_object (resp), "you"), "role"),
                    ==, "host");
   g_clear_pointer (&resp, lc_test_response_free);
   resp = room_info (f, soon, NULL, f->op);
   assert_status (resp, 200);
-  you = json_object_get_object_member (object_of (resp), "you");
+  you = json_object_get_object_member (lc_test_json_object (resp), "you");
   g_assert_cmpstr (json_object_get_string_member (you, "role"), ==, "host");
   g_assert_true (json_object_get_null_member (you, "school"));
   g_clear_pointer (&resp, lc_test_response_free);
 
   /* The conference list says the room is open. */
   resp = get_conference (f, soon, f->as_coord_a);
-  g_assert_true (json_object_get_boolean_member (object_of (resp), "live"));
+  g_assert_true (json_object_get_boolean_member (lc_test_json_object (resp), "live"));
   g_clear_pointer (&resp, lc_test_response_free);
 
   /* Cancelled: the token still says who you are, the state says cancelled. */
@@ -1257,7 +1229,7 @@ test_attendance (Fixture *f, gconstpointer data)
   json = conference_request (f, "GET", id, "/attendance", NULL, f->as_coord_a);
   assert_status (json, 200);
   g_assert_cmpstr (soup_message_headers_get_one (json->headers, "Cache-Control"), ==, "no-store");
-  items = json_object_get_array_member (object_of (json), "items");
+  items = json_object_get_array_member (lc_test_json_object (json), "items");
   g_assert_cmpuint (json_array_get_length (items), ==, 5);
   item = json_array_get_object_element (items, 0);
   g_assert_cmpstr (json_object_get_string_member (item, "participant_id"), ==, "p1");
@@ -1279,7 +1251,7 @@ test_attendance (Fixture *f, gconstpointer data)
       if (g_strcmp0 (json_object_get_string_member (row, "participant_id"), "a:op") == 0)
         g_assert_true (json_object_get_null_member (row, "school"));
     }
-  schools = json_object_get_array_member (object_of (json), "schools");
+  schools = json_object_get_array_member (lc_test_json_object (json), "schools");
   g_assert_cmpuint (json_array_get_length (schools), ==, 3); /* host A, B, C */
   g_assert_cmpstr (
       json_object_get_string_member (json_array_get_object_element (schools, 0), "school_id"), ==,
@@ -1356,7 +1328,7 @@ test_config_public (Fixture *f, gconstpointer data)
 
   assert_status (resp, 200);
   g_assert_cmpstr (lc_test_json_string (resp, "timezone"), ==, "Asia/Yekaterinburg");
-  conferences = json_object_get_object_member (object_of (resp), "conferences");
+  conferences = json_object_get_object_member (lc_test_json_object (resp), "conferences");
   g_assert_cmpint (json_object_get_int_member (conferences, "room_opens_before"), ==, 10);
   g_assert_cmpint (json_object_get_int_member (conferences, "close_warning"), ==, 5);
   g_assert_cmpint (json_object_get_int_member (conferences, "mesh_max_participants"), ==, 6);
@@ -1385,7 +1357,7 @@ test_demo (void)
   g_assert_null (strstr (out->str, "lcj1"));
   g_assert_null (strstr (out->str, "calendar"));
 
-  op = lc_test_login_token (ts, ts->operator_login, ts->operator_password);
+  op = lc_test_operator_token (ts);
   list = lc_test_request (ts, "GET", "/api/v1/conferences", NULL, op, NULL);
   items = lc_test_items (list);
   g_assert_cmpuint (json_array_get_length (items), ==, 3);

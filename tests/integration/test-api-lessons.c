@@ -32,7 +32,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   f->teacher_b1
       = lc_test_seed_account (f->ts, "teacher-b1", "teacher", f->school_b, PASSWORD, TRUE);
   f->coord_b = lc_test_seed_account (f->ts, "coord-b", "coordinator", f->school_b, PASSWORD, TRUE);
-  f->op = lc_test_login_token (f->ts, f->ts->operator_login, f->ts->operator_password);
+  f->op = lc_test_operator_token (f->ts);
   f->as_coord_a = lc_test_login_token (f->ts, "coord-a", PASSWORD);
   f->as_a1 = lc_test_login_token (f->ts, "teacher-a1", PASSWORD);
   f->as_a2 = lc_test_login_token (f->ts, "teacher-a2", PASSWORD);
@@ -59,21 +59,14 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_free (f->as_coord_b);
 }
 
-/* RFC 3339 UTC, offset seconds from now. */
-static char *
-time_from_now (gint64 seconds)
-{
-  return lc_time_format_rfc3339 (lc_time_now () + seconds);
-}
-
 /* A create body with this title and subject (JSON values) and extra members
  * appended (",\"grade\":5" or ""). */
 static char *
 lesson_body_with (const char *title, const char *subject, const char *extra, gint64 start_in,
                   gint64 minutes)
 {
-  g_autofree char *starts = time_from_now (start_in);
-  g_autofree char *ends = time_from_now (start_in + minutes * 60);
+  g_autofree char *starts = lc_test_time_from_now (start_in);
+  g_autofree char *ends = lc_test_time_from_now (start_in + minutes * 60);
 
   return g_strdup_printf ("{\"title\":%s,\"subject\":%s,\"starts_at\":\"%s\",\"ends_at\":\"%s\"%s}",
                           title, subject, starts, ends, extra);
@@ -86,27 +79,13 @@ lesson_body (const char *extra, gint64 start_in, gint64 minutes)
   return lesson_body_with ("\"Fractions\"", "\"math\"", extra, start_in, minutes);
 }
 
-static JsonObject *
-object_of (LcTestResponse *resp)
-{
-  g_assert_nonnull (resp->json);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (resp->json));
-  return json_node_get_object (resp->json);
-}
-
 /* Create a lesson through the API as auth; returns its id. */
 static char *
 create_lesson (Fixture *f, const char *auth, const char *extra)
 {
   g_autofree char *body = lesson_body (extra, 3600, 45);
-  g_autoptr (LcTestResponse) resp
-      = lc_test_request (f->ts, "POST", "/api/v1/lessons", body, auth, NULL);
 
-  if (resp->status != 201)
-    g_test_message ("create: %u %.*s", resp->status, (int)g_bytes_get_size (resp->body),
-                    (const char *)g_bytes_get_data (resp->body, NULL));
-  g_assert_cmpuint (resp->status, ==, 201);
-  return g_strdup (lc_test_json_string (resp, "id"));
+  return lc_test_create (f->ts, "/api/v1/lessons", body, auth);
 }
 
 static void
@@ -126,7 +105,7 @@ test_create_teacher (Fixture *f, gconstpointer data)
 
   resp = lc_test_request (f->ts, "POST", "/api/v1/lessons", body, f->as_a1, NULL);
   g_assert_cmpuint (resp->status, ==, 201);
-  o = object_of (resp);
+  o = lc_test_json_object (resp);
   id = json_object_get_string_member (o, "id");
   g_assert_cmpuint (strlen (id), ==, 22);
   location = g_strdup_printf ("/api/v1/lessons/%s", id);
@@ -189,8 +168,8 @@ test_create_with_offset (Fixture *f, gconstpointer data)
   g_assert_cmpstr (lc_test_json_string (resp, "starts_at"), ==, expected);
   /* Defaults */
   g_assert_cmpstr (lc_test_json_string (resp, "visibility"), ==, "public");
-  g_assert_true (json_object_get_boolean_member (object_of (resp), "recording"));
-  g_assert_true (json_object_get_null_member (object_of (resp), "grade"));
+  g_assert_true (json_object_get_boolean_member (lc_test_json_object (resp), "recording"));
+  g_assert_true (json_object_get_null_member (lc_test_json_object (resp), "grade"));
   g_assert_cmpstr (lc_test_json_string (resp, "description"), ==, "");
 }
 
@@ -261,8 +240,8 @@ test_create_roles (Fixture *f, gconstpointer data)
 static void
 test_create_validation (Fixture *f, gconstpointer data)
 {
-  g_autofree char *now = time_from_now (0);
-  g_autofree char *in_hour = time_from_now (3600);
+  g_autofree char *now = lc_test_time_from_now (0);
+  g_autofree char *in_hour = lc_test_time_from_now (3600);
   g_autofree char *long_title = g_strnfill (201, 'x');
   g_autofree char *long_description = g_strnfill (5001, 'x');
   struct
@@ -350,9 +329,9 @@ test_update (Fixture *f, gconstpointer data)
 {
   g_autofree char *id = create_lesson (f, f->as_a1, ",\"grade\":5");
   g_autofree char *path = g_strdup_printf ("/api/v1/lessons/%s", id);
-  g_autofree char *past = time_from_now (-3600);
-  g_autofree char *later = time_from_now (7200);
-  g_autofree char *later_end = time_from_now (7200 + 30 * 60);
+  g_autofree char *past = lc_test_time_from_now (-3600);
+  g_autofree char *later = lc_test_time_from_now (7200);
+  g_autofree char *later_end = lc_test_time_from_now (7200 + 30 * 60);
   g_autofree char *body = NULL;
   g_autoptr (LcTestResponse) resp = NULL;
   JsonObject *o;
@@ -361,7 +340,7 @@ test_update (Fixture *f, gconstpointer data)
   resp = lc_test_request (f->ts, "PATCH", path, "{\"title\":\"Decimals\",\"grade\":null}", f->as_a1,
                           NULL);
   g_assert_cmpuint (resp->status, ==, 200);
-  o = object_of (resp);
+  o = lc_test_json_object (resp);
   g_assert_cmpstr (json_object_get_string_member (o, "title"), ==, "Decimals");
   g_assert_true (json_object_get_null_member (o, "grade"));
   g_assert_cmpstr (json_object_get_string_member (o, "subject"), ==, "math");
@@ -395,7 +374,7 @@ test_update (Fixture *f, gconstpointer data)
   body = g_strdup_printf ("{\"teacher_id\":\"%s\"}", f->teacher_a2);
   resp = lc_test_request (f->ts, "PATCH", path, body, f->as_coord_a, NULL);
   g_assert_cmpuint (resp->status, ==, 200);
-  o = json_object_get_object_member (object_of (resp), "teacher");
+  o = json_object_get_object_member (lc_test_json_object (resp), "teacher");
   g_assert_cmpstr (json_object_get_string_member (o, "id"), ==, f->teacher_a2);
   g_clear_pointer (&resp, lc_test_response_free);
 
@@ -607,7 +586,7 @@ test_consent (Fixture *f, gconstpointer data)
 
       g_test_message ("case %u", i);
       g_assert_cmpuint (resp->status, ==, 200);
-      teacher = json_object_get_object_member (object_of (resp), "teacher");
+      teacher = json_object_get_object_member (lc_test_json_object (resp), "teacher");
       g_assert_cmpstr (json_object_get_string_member (teacher, "name"), ==, cases[i].name);
       g_assert_cmpint (json_object_get_boolean_member (teacher, "name_public"), ==,
                        cases[i].name_public);
@@ -710,7 +689,7 @@ test_filters (Fixture *f, gconstpointer data)
 static const char *
 next_cursor (LcTestResponse *resp)
 {
-  JsonObject *o = object_of (resp);
+  JsonObject *o = lc_test_json_object (resp);
 
   g_assert_true (json_object_has_member (o, "next_cursor"));
   if (json_object_get_null_member (o, "next_cursor"))

@@ -22,7 +22,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   f->ts = lc_test_server_start (data, FALSE);
   f->school = lc_test_seed_school (f->ts, "Seeded", "West");
   g_free (lc_test_seed_account (f->ts, "coord", "coordinator", f->school, PASSWORD, FALSE));
-  f->op = lc_test_login_token (f->ts, f->ts->operator_login, f->ts->operator_password);
+  f->op = lc_test_operator_token (f->ts);
   f->coordinator = lc_test_login_token (f->ts, "coord", PASSWORD);
 }
 
@@ -33,13 +33,6 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_free (f->op);
   g_free (f->coordinator);
   g_free (f->school);
-}
-
-static JsonObject *
-object_of (LcTestResponse *resp)
-{
-  g_assert_nonnull (resp->json);
-  return json_node_get_object (resp->json);
 }
 
 static void
@@ -57,7 +50,7 @@ test_create (Fixture *f, gconstpointer data)
                           "\"website\":\"https://sch57.ru/\"}",
                           f->op, NULL);
   g_assert_cmpuint (resp->status, ==, 201);
-  o = object_of (resp);
+  o = lc_test_json_object (resp);
   location = g_strdup_printf ("/api/v1/schools/%s", json_object_get_string_member (o, "id"));
   g_assert_cmpstr (soup_message_headers_get_one (resp->headers, "Location"), ==, location);
   g_assert_cmpstr (json_object_get_string_member (o, "short_name"), ==, "Школа № 57");
@@ -83,7 +76,7 @@ test_create_minimal (Fixture *f, gconstpointer data)
                           "{\"name\":\"Gymnasium 1\",\"short_name\":\"G1\",\"district\":\"East\"}",
                           f->op, NULL);
   g_assert_cmpuint (resp->status, ==, 201);
-  o = object_of (resp);
+  o = lc_test_json_object (resp);
   g_assert_true (json_object_get_null_member (o, "address"));
   g_assert_true (json_object_get_null_member (o, "latitude"));
   g_assert_true (json_object_get_null_member (o, "longitude"));
@@ -173,14 +166,14 @@ test_patch (Fixture *f, gconstpointer data)
   located = lc_test_request (f->ts, "PATCH", path, "{\"latitude\":59.93,\"longitude\":30.31}",
                              f->op, NULL);
   g_assert_cmpuint (located->status, ==, 200);
-  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (object_of (located), "latitude"),
-                                  59.93, 1e-9);
+  g_assert_cmpfloat_with_epsilon (
+      json_object_get_double_member (lc_test_json_object (located), "latitude"), 59.93, 1e-9);
 
   /* Other members stay as they were. */
   renamed = lc_test_request (f->ts, "PATCH", path, "{\"name\":\"Renamed\",\"latitude\":60}", f->op,
                              NULL);
   g_assert_cmpuint (renamed->status, ==, 200);
-  o = object_of (renamed);
+  o = lc_test_json_object (renamed);
   g_assert_cmpstr (json_object_get_string_member (o, "name"), ==, "Renamed");
   g_assert_cmpstr (json_object_get_string_member (o, "short_name"), ==, "Seeded");
   g_assert_cmpfloat_with_epsilon (json_object_get_double_member (o, "latitude"), 60, 1e-9);
@@ -192,7 +185,7 @@ test_patch (Fixture *f, gconstpointer data)
   cleared = lc_test_request (f->ts, "PATCH", path, "{\"latitude\":null,\"longitude\":null}", f->op,
                              NULL);
   g_assert_cmpuint (cleared->status, ==, 200);
-  g_assert_true (json_object_get_null_member (object_of (cleared), "latitude"));
+  g_assert_true (json_object_get_null_member (lc_test_json_object (cleared), "latitude"));
 
   forbidden = lc_test_request (f->ts, "PATCH", path, "{\"name\":\"Mine\"}", f->coordinator, NULL);
   lc_test_assert_problem (forbidden, 403, "forbidden", NULL);
@@ -252,7 +245,7 @@ walk (Fixture *f, const char *query, guint limit, guint *pages)
                              cursor != NULL ? "&cursor=" : "", cursor != NULL ? cursor : "");
       g_autoptr (LcTestResponse) resp = lc_test_request (f->ts, "GET", path, NULL, NULL, NULL);
       JsonArray *items = lc_test_items (resp);
-      JsonObject *o = object_of (resp);
+      JsonObject *o = lc_test_json_object (resp);
 
       g_assert_cmpuint (json_array_get_length (items), <=, limit);
       for (guint i = 0; i < json_array_get_length (items); i++)

@@ -40,7 +40,7 @@ fixture_setup (Fixture *f, gconstpointer data)
                                             "biology", 6, "unlisted", "scheduled");
   f->cancelled_lesson = lc_test_seed_lesson (f->ts, f->school_a, f->teacher_a, now + 6 * HOUR,
                                              "history", 7, "public", "cancelled");
-  f->op = lc_test_login_token (f->ts, f->ts->operator_login, f->ts->operator_password);
+  f->op = lc_test_operator_token (f->ts);
   f->as_coord_a = lc_test_login_token (f->ts, "coord-a", PASSWORD);
   f->as_coord_b = lc_test_login_token (f->ts, "coord-b", PASSWORD);
   f->as_teacher_a = lc_test_login_token (f->ts, "teacher-a", PASSWORD);
@@ -73,11 +73,8 @@ book (Fixture *f, const char *title, gint64 start_in)
                          "\"agenda\":\"1. Hello\",\"starts_at\":\"%s\",\"ends_at\":\"%s\","
                          "\"invited_school_ids\":[\"%s\"]}",
                          title, starts, ends, f->school_b);
-  g_autoptr (LcTestResponse) resp
-      = lc_test_request (f->ts, "POST", "/api/v1/conferences", body, f->as_coord_a, NULL);
 
-  g_assert_cmpuint (resp->status, ==, 201);
-  return g_strdup (lc_test_json_string (resp, "id"));
+  return lc_test_create (f->ts, "/api/v1/conferences", body, f->as_coord_a);
 }
 
 static void

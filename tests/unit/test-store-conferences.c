@@ -75,18 +75,14 @@ get_conference (LcStore *store, const char *id)
   return conference;
 }
 
-/* The invited school ids of a conference, space-separated, in order. */
+/* The invited school ids of a conference, in order (see append_id). */
 static char *
 invite_ids (const LcConference *conference)
 {
   g_autoptr (GString) ids = g_string_new (NULL);
 
   for (guint i = 0; i < conference->invites->len; i++)
-    {
-      const LcConferenceInvite *invite = g_ptr_array_index (conference->invites, i);
-
-      g_string_append_printf (ids, "%s%s", i > 0 ? " " : "", invite->school_id);
-    }
+    append_id (ids, ((LcConferenceInvite *)g_ptr_array_index (conference->invites, i))->school_id);
   return g_string_free (g_steal_pointer (&ids), FALSE);
 }
 
@@ -99,7 +95,7 @@ conference_filter (void)
   return filter;
 }
 
-/* The ids of the listed conferences, space-separated, in order. */
+/* The ids of the listed conferences, in order (see append_id). */
 static char *
 list_conference_ids (LcStore *store, const LcConferenceFilter *filter)
 {
@@ -110,25 +106,7 @@ list_conference_ids (LcStore *store, const LcConferenceFilter *filter)
   g_assert_no_error (error);
   g_assert_nonnull (conferences);
   for (guint i = 0; i < conferences->len; i++)
-    {
-      const LcConference *conference = g_ptr_array_index (conferences, i);
-
-      g_string_append_printf (ids, "%s%s", i > 0 ? " " : "", conference->id);
-    }
-  return g_string_free (g_steal_pointer (&ids), FALSE);
-}
-
-static char *
-join_ids (const char *first, ...)
-{
-  g_autoptr (GString) ids = g_string_new (NULL);
-  va_list args;
-  const char *id;
-
-  va_start (args, first);
-  for (id = first; id != NULL; id = va_arg (args, const char *))
-    g_string_append_printf (ids, "%s%s", ids->len > 0 ? " " : "", id);
-  va_end (args);
+    append_id (ids, ((LcConference *)g_ptr_array_index (conferences, i))->id);
   return g_string_free (g_steal_pointer (&ids), FALSE);
 }
 
@@ -690,8 +668,7 @@ walk_conference_pages (LcStore *store, LcConferenceFilter filter, guint page_siz
       g_assert_no_error (error);
       g_assert_cmpuint (page->len, <=, page_size);
       for (guint i = 0; i < page->len; i++)
-        g_string_append_printf (walked, "%s%s", walked->len > 0 ? " " : "",
-                                ((LcConference *)g_ptr_array_index (page, i))->id);
+        append_id (walked, ((LcConference *)g_ptr_array_index (page, i))->id);
       if (page->len < page_size)
         break;
       g_assert_cmpuint (++pages, <, 100);

@@ -1,6 +1,6 @@
 /* test-store-fixture.h — what the store tests (test-store*.c) share: a fresh
  * migrated database file per test, a raw second connection, builders for
- * schools, accounts and lessons, and an LC_ERROR assertion. */
+ * schools, accounts and lessons, lists of ids, and an LC_ERROR assertion. */
 #pragma once
 
 #include <string.h>
@@ -13,6 +13,7 @@
 #include "common/lc-error.h"
 #include "common/lc-store-sqlite.h"
 #include "common/lc-time.h"
+#include "lc-test-fs.h"
 
 #define T0 G_GINT64_CONSTANT (1800000000) /* a fixed "now": 2027-01-15 */
 #define HOUR 3600
@@ -25,33 +26,12 @@ typedef struct
 } Fixture;
 
 static inline void
-remove_tree (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  if (d == NULL)
-    return;
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (dir, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_assert_cmpint (g_remove (child), ==, 0);
-    }
-  g_assert_cmpint (g_rmdir (dir), ==, 0);
-}
-
-static inline void
 fixture_setup (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   LcStoreSqlite *sqlite;
 
-  f->dir = g_dir_make_tmp ("lc-store-XXXXXX", &error);
-  g_assert_no_error (error);
+  f->dir = lc_test_fs_make_tmp_dir ("lc-store-XXXXXX");
   f->path = g_build_filename (f->dir, LC_STORE_DB_FILENAME, NULL);
   sqlite = lc_store_sqlite_open (f->path, &error);
   g_assert_no_error (error);
@@ -67,9 +47,33 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_assert_cmpuint (G_OBJECT (f->store)->ref_count, ==, 1);
   lc_store_close (f->store);
   g_clear_object (&f->store);
-  remove_tree (f->dir);
+  lc_test_fs_assert_remove_tree (f->dir);
   g_free (f->path);
   g_free (f->dir);
+}
+
+/* Append id to a ","-separated list of ids. */
+static inline void
+append_id (GString *ids, const char *id)
+{
+  if (ids->len > 0)
+    g_string_append_c (ids, ',');
+  g_string_append (ids, id);
+}
+
+/* The NULL-terminated ids joined with "," ("" for none). (transfer full) */
+static inline char *
+join_ids (const char *first, ...)
+{
+  g_autoptr (GString) ids = g_string_new (NULL);
+  va_list args;
+  const char *id;
+
+  va_start (args, first);
+  for (id = first; id != NULL; id = va_arg (args, const char *))
+    append_id (ids, id);
+  va_end (args);
+  return g_string_free (g_steal_pointer (&ids), FALSE);
 }
 
 /* A raw second connection to the same file (checks from outside the store). */

@@ -156,32 +156,10 @@ list_ids (LcStore *store, const LcLessonFilter *filter)
       LcLesson *lesson = lessons->pdata[i];
 
       if (i > 0)
-        {
-          LcLesson *prev = lessons->pdata[i - 1];
-
-          g_assert_cmpint (prev->starts_at, <=, lesson->starts_at);
-          g_string_append_c (ids, ',');
-        }
-      g_string_append (ids, lesson->id);
+        g_assert_cmpint (((LcLesson *)lessons->pdata[i - 1])->starts_at, <=, lesson->starts_at);
+      append_id (ids, lesson->id);
     }
   return g_string_free (g_steal_pointer (&ids), FALSE);
-}
-
-static char *
-join_ids (const char *first, ...)
-{
-  GString *ids = g_string_new (first);
-  const char *id;
-  va_list args;
-
-  va_start (args, first);
-  while ((id = va_arg (args, const char *)) != NULL)
-    {
-      g_string_append_c (ids, ',');
-      g_string_append (ids, id);
-    }
-  va_end (args);
-  return g_string_free (ids, FALSE);
 }
 
 #define assert_ids(store, filter, ...)                                                             \
@@ -675,7 +653,7 @@ list_recording_ids (LcStore *store, const LcRecordingFilter *filter)
   g_assert_no_error (error);
   g_assert_nonnull (rows);
   for (guint i = 0; i < rows->len; i++)
-    g_string_append_printf (ids, "%s%s", i > 0 ? "," : "", ((LcRecording *)rows->pdata[i])->id);
+    append_id (ids, ((LcRecording *)rows->pdata[i])->id);
   return g_string_free (g_steal_pointer (&ids), FALSE);
 }
 
@@ -792,8 +770,7 @@ test_recordings_list (Fixture *f, gconstpointer data)
             g_assert_no_error (error);
             pages++;
             for (guint i = 0; i < page->len; i++)
-              g_string_append_printf (walked, "%s%s", walked->len > 0 ? "," : "",
-                                      ((LcRecording *)page->pdata[i])->id);
+              append_id (walked, ((LcRecording *)page->pdata[i])->id);
             if (page->len < limit)
               break;
             last = page->pdata[page->len - 1];
