@@ -444,6 +444,24 @@ lc_test_seed_account (LcTestServer *ts, const char *login, const char *role, con
   return g_strdup (account->id);
 }
 
+void
+lc_test_seed_staff (LcTestServer *ts, const LcTestStaff *staff, gsize n_staff, const char *password)
+{
+  for (gsize i = 0; i < n_staff; i++)
+    {
+      char *id = lc_test_seed_account (ts, staff[i].login, staff[i].role, staff[i].school_id,
+                                       password, staff[i].consent_publish_name);
+
+      if (staff[i].id != NULL)
+        *staff[i].id = id;
+      else
+        g_free (id);
+    }
+  for (gsize i = 0; i < n_staff; i++)
+    if (staff[i].auth != NULL)
+      *staff[i].auth = lc_test_login_token (ts, staff[i].login, password);
+}
+
 char *
 lc_test_seed_lesson (LcTestServer *ts, const char *school_id, const char *teacher_id,
                      gint64 starts_at, const char *subject, int grade, const char *visibility,

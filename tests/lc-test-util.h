@@ -87,6 +87,23 @@ char *lc_test_seed_school (LcTestServer *ts, const char *short_name, const char 
 char *lc_test_seed_account (LcTestServer *ts, const char *login, const char *role,
                             const char *school_id, const char *password,
                             gboolean consent_publish_name);
+/* One account of a test's cast: seeded with lc_test_seed_account; *id
+ * (nullable: not kept) gets its id and *auth (nullable: no log-in) the
+ * "Bearer <token>" of lc_test_login_token. */
+typedef struct
+{
+  const char *login;
+  const char *role;
+  const char *school_id;
+  gboolean consent_publish_name;
+  char **id;
+  char **auth;
+} LcTestStaff;
+
+/* Seed every account of staff (all with password), then log in, in order,
+ * those that want an auth string. */
+void lc_test_seed_staff (LcTestServer *ts, const LcTestStaff *staff, gsize n_staff,
+                         const char *password);
 char *lc_test_seed_lesson (LcTestServer *ts, const char *school_id, const char *teacher_id,
                            gint64 starts_at, const char *subject, int grade,
                            const char *visibility, const char *status);

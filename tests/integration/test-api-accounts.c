@@ -22,14 +22,17 @@ fixture_setup (Fixture *f, gconstpointer data)
   f->ts = lc_test_server_start (data, FALSE);
   f->school_a = lc_test_seed_school (f->ts, "A", "North");
   f->school_b = lc_test_seed_school (f->ts, "B", "South");
-  f->coord_a = lc_test_seed_account (f->ts, "coord-a", "coordinator", f->school_a, PASSWORD, FALSE);
-  f->coord_b = lc_test_seed_account (f->ts, "coord-b", "coordinator", f->school_b, PASSWORD, FALSE);
-  f->teacher_a = lc_test_seed_account (f->ts, "teacher-a", "teacher", f->school_a, PASSWORD, FALSE);
-  f->teacher_b = lc_test_seed_account (f->ts, "teacher-b", "teacher", f->school_b, PASSWORD, FALSE);
   f->op = lc_test_operator_token (f->ts);
-  f->as_coord_a = lc_test_login_token (f->ts, "coord-a", PASSWORD);
-  f->as_coord_b = lc_test_login_token (f->ts, "coord-b", PASSWORD);
-  f->as_teacher_a = lc_test_login_token (f->ts, "teacher-a", PASSWORD);
+  {
+    const LcTestStaff staff[] = {
+      { "coord-a", "coordinator", f->school_a, FALSE, &f->coord_a, &f->as_coord_a },
+      { "coord-b", "coordinator", f->school_b, FALSE, &f->coord_b, &f->as_coord_b },
+      { "teacher-a", "teacher", f->school_a, FALSE, &f->teacher_a, &f->as_teacher_a },
+      { "teacher-b", "teacher", f->school_b, FALSE, &f->teacher_b, NULL },
+    };
+
+    lc_test_seed_staff (f->ts, staff, G_N_ELEMENTS (staff), PASSWORD);
+  }
 }
 
 static void

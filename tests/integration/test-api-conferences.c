@@ -33,19 +33,19 @@ fixture_setup (Fixture *f, gconstpointer data)
   f->school_b = lc_test_seed_school (f->ts, "School B", "South");
   f->school_c = lc_test_seed_school (f->ts, "School C", "South");
   f->school_d = lc_test_seed_school (f->ts, "School D", "East");
-  f->coord_a = lc_test_seed_account (f->ts, "coord-a", "coordinator", f->school_a, PASSWORD, TRUE);
-  f->teacher_a = lc_test_seed_account (f->ts, "teacher-a", "teacher", f->school_a, PASSWORD, TRUE);
-  f->coord_b = lc_test_seed_account (f->ts, "coord-b", "coordinator", f->school_b, PASSWORD, TRUE);
-  f->teacher_b = lc_test_seed_account (f->ts, "teacher-b", "teacher", f->school_b, PASSWORD, TRUE);
-  f->coord_c = lc_test_seed_account (f->ts, "coord-c", "coordinator", f->school_c, PASSWORD, TRUE);
-  f->coord_d = lc_test_seed_account (f->ts, "coord-d", "coordinator", f->school_d, PASSWORD, TRUE);
   f->op = lc_test_operator_token (f->ts);
-  f->as_coord_a = lc_test_login_token (f->ts, "coord-a", PASSWORD);
-  f->as_teacher_a = lc_test_login_token (f->ts, "teacher-a", PASSWORD);
-  f->as_coord_b = lc_test_login_token (f->ts, "coord-b", PASSWORD);
-  f->as_teacher_b = lc_test_login_token (f->ts, "teacher-b", PASSWORD);
-  f->as_coord_c = lc_test_login_token (f->ts, "coord-c", PASSWORD);
-  f->as_coord_d = lc_test_login_token (f->ts, "coord-d", PASSWORD);
+  {
+    const LcTestStaff staff[] = {
+      { "coord-a", "coordinator", f->school_a, TRUE, &f->coord_a, &f->as_coord_a },
+      { "teacher-a", "teacher", f->school_a, TRUE, &f->teacher_a, &f->as_teacher_a },
+      { "coord-b", "coordinator", f->school_b, TRUE, &f->coord_b, &f->as_coord_b },
+      { "teacher-b", "teacher", f->school_b, TRUE, &f->teacher_b, &f->as_teacher_b },
+      { "coord-c", "coordinator", f->school_c, TRUE, &f->coord_c, &f->as_coord_c },
+      { "coord-d", "coordinator", f->school_d, TRUE, &f->coord_d, &f->as_coord_d },
+    };
+
+    lc_test_seed_staff (f->ts, staff, G_N_ELEMENTS (staff), PASSWORD);
+  }
 }
 
 static void

@@ -24,20 +24,18 @@ fixture_setup (Fixture *f, gconstpointer data)
   f->ts = lc_test_server_start (data, FALSE);
   f->school_a = lc_test_seed_school (f->ts, "School A", "North");
   f->school_b = lc_test_seed_school (f->ts, "School B", "South");
-  f->coord_a = lc_test_seed_account (f->ts, "coord-a", "coordinator", f->school_a, PASSWORD, TRUE);
-  f->teacher_a1
-      = lc_test_seed_account (f->ts, "teacher-a1", "teacher", f->school_a, PASSWORD, TRUE);
-  f->teacher_a2
-      = lc_test_seed_account (f->ts, "teacher-a2", "teacher", f->school_a, PASSWORD, FALSE);
-  f->teacher_b1
-      = lc_test_seed_account (f->ts, "teacher-b1", "teacher", f->school_b, PASSWORD, TRUE);
-  f->coord_b = lc_test_seed_account (f->ts, "coord-b", "coordinator", f->school_b, PASSWORD, TRUE);
   f->op = lc_test_operator_token (f->ts);
-  f->as_coord_a = lc_test_login_token (f->ts, "coord-a", PASSWORD);
-  f->as_a1 = lc_test_login_token (f->ts, "teacher-a1", PASSWORD);
-  f->as_a2 = lc_test_login_token (f->ts, "teacher-a2", PASSWORD);
-  f->as_b1 = lc_test_login_token (f->ts, "teacher-b1", PASSWORD);
-  f->as_coord_b = lc_test_login_token (f->ts, "coord-b", PASSWORD);
+  {
+    const LcTestStaff staff[] = {
+      { "coord-a", "coordinator", f->school_a, TRUE, &f->coord_a, &f->as_coord_a },
+      { "teacher-a1", "teacher", f->school_a, TRUE, &f->teacher_a1, &f->as_a1 },
+      { "teacher-a2", "teacher", f->school_a, FALSE, &f->teacher_a2, &f->as_a2 },
+      { "teacher-b1", "teacher", f->school_b, TRUE, &f->teacher_b1, &f->as_b1 },
+      { "coord-b", "coordinator", f->school_b, TRUE, &f->coord_b, &f->as_coord_b },
+    };
+
+    lc_test_seed_staff (f->ts, staff, G_N_ELEMENTS (staff), PASSWORD);
+  }
 }
 
 static void

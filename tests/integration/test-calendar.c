@@ -25,25 +25,26 @@ static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
   gint64 now = lc_time_now ();
-  g_autofree char *coord_a = NULL;
-  g_autofree char *coord_b = NULL;
 
   f->ts = lc_test_server_start (NULL, FALSE);
   f->school_a = lc_test_seed_school (f->ts, "School A", "North");
   f->school_b = lc_test_seed_school (f->ts, "School B", "South");
-  coord_a = lc_test_seed_account (f->ts, "coord-a", "coordinator", f->school_a, PASSWORD, TRUE);
-  coord_b = lc_test_seed_account (f->ts, "coord-b", "coordinator", f->school_b, PASSWORD, TRUE);
-  f->teacher_a = lc_test_seed_account (f->ts, "teacher-a", "teacher", f->school_a, PASSWORD, TRUE);
+  f->op = lc_test_operator_token (f->ts);
+  {
+    const LcTestStaff staff[] = {
+      { "coord-a", "coordinator", f->school_a, TRUE, NULL, &f->as_coord_a },
+      { "coord-b", "coordinator", f->school_b, TRUE, NULL, &f->as_coord_b },
+      { "teacher-a", "teacher", f->school_a, TRUE, &f->teacher_a, &f->as_teacher_a },
+    };
+
+    lc_test_seed_staff (f->ts, staff, G_N_ELEMENTS (staff), PASSWORD);
+  }
   f->public_lesson = lc_test_seed_lesson (f->ts, f->school_a, f->teacher_a, now + 2 * HOUR,
                                           "physics", 8, "public", "scheduled");
   f->unlisted_lesson = lc_test_seed_lesson (f->ts, f->school_a, f->teacher_a, now + 4 * HOUR,
                                             "biology", 6, "unlisted", "scheduled");
   f->cancelled_lesson = lc_test_seed_lesson (f->ts, f->school_a, f->teacher_a, now + 6 * HOUR,
                                              "history", 7, "public", "cancelled");
-  f->op = lc_test_operator_token (f->ts);
-  f->as_coord_a = lc_test_login_token (f->ts, "coord-a", PASSWORD);
-  f->as_coord_b = lc_test_login_token (f->ts, "coord-b", PASSWORD);
-  f->as_teacher_a = lc_test_login_token (f->ts, "teacher-a", PASSWORD);
 }
 
 static void
