@@ -1,10 +1,11 @@
 // auth.js — the staff login dialog (errors from problem+json shown inline,
 // including the 429 "try again in N s" countdown), the header's user box and
-// the logout button.
+// the logout button. The dialog's markup comes from login-dialog.js.
 
 import { errorMessage } from './api.js';
 import { $ } from './dom.js';
 import { onLangChange, t } from './i18n.js';
+import { ensureLoginDialog } from './login-dialog.js';
 import { getAccount, login, logout, onAccountChange } from './session.js';
 import { showToast } from './toast.js';
 
@@ -117,7 +118,7 @@ function renderHeader(account) {
 }
 
 export function initAuth({ onLoggedIn, onLoggedOut }) {
-  els.dialog = $('#login-dialog');
+  els.dialog = ensureLoginDialog();
   els.form = $('#login-form');
   els.login = $('#login-login');
   els.password = $('#login-password');
