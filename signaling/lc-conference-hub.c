@@ -854,6 +854,15 @@ handle_join (Client *client, JsonObject *o, const char *ref)
     }
 
   p = g_hash_table_lookup (room->participants, who.id);
+  if (p != NULL && (p->role != who.role || g_strcmp0 (p->school_id, who.school_id) != 0))
+    {
+      /* A per-school id carries the client_id every peer sees: another link
+       * of that school must not take the identity over with its role. */
+      client_refuse (client, "forbidden", LC_SIG_CLOSE_FORBIDDEN, ref,
+                     "this identity is already in the room with another role");
+      who_clear (&who);
+      return;
+    }
   if (p != NULL)
     {
       who_clear (&who);
@@ -864,6 +873,7 @@ handle_join (Client *client, JsonObject *o, const char *ref)
   if (who.school_id != NULL
       && count_where (room, WHERE_ROOM, who.school_id)
                  + count_where (room, WHERE_WAITING, who.school_id)
+                 + count_where (room, WHERE_LOBBY, who.school_id)
              >= (guint) room->conf->max_participants_per_school)
     {
       g_autofree char *message = g_strdup_printf (
@@ -1303,8 +1313,17 @@ lc_conference_hub_conference_changed (LcConferenceHub *hub, const char *conferen
       for (guint i = 0; i < waiting->len; i++)
         {
           Participant *p = waiting->pdata[i];
-          JsonObject *cancelled = lc_sig_message_new ("knock-cancelled");
+          Client *client = p->client;
+          JsonObject *cancelled;
 
+          if (lc_hub_mesh_full (room))
+            {
+              lc_hub_participant_remove (p, NULL);
+              if (client != NULL)
+                refuse_mesh (client, room);
+              continue;
+            }
+          cancelled = lc_sig_message_new ("knock-cancelled");
           json_object_set_string_member (cancelled, "peer", p->id);
           json_object_set_string_member (cancelled, "reason", "admitted");
           lc_hub_send_to_hosts (room, cancelled);

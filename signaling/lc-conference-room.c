@@ -83,6 +83,11 @@ lc_hub_handle_media (Client *client, JsonObject *o, const char *ref)
       lc_hub_send_error (client, "bad-message", ref, "media: %s (audio, video, screen)", problem);
       return;
     }
+  if (p->role == LC_CONFERENCE_ROLE_OBSERVER && (audio || video || screen))
+    {
+      lc_hub_send_error (client, "forbidden", ref, "observers send no audio, video or screen");
+      return;
+    }
   p->audio = audio;
   p->video = video;
   p->screen = screen;

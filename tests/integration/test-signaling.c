@@ -755,6 +755,108 @@ test_cancelled (Fixture *f, gconstpointer data)
   cli_free (a);
 }
 
+/* A per-school id shows its client_id to every peer: another link of the
+ * same school joining with it must not take the identity (and its role). */
+static void
+test_take_over_keeps_role (Fixture *f, gconstpointer data)
+{
+  g_autofree char *host_link = token_for (f, f->conf, f->school_a, LC_CONFERENCE_ROLE_HOST, NULL, NULL, 0);
+  g_autofree char *guest_link = token_for (f, f->conf, f->school_a, LC_CONFERENCE_ROLE_PARTICIPANT, NULL, NULL, 0);
+  g_autofree char *victim_id = g_strdup_printf ("s:%s:victim-client-0001", f->school_a);
+  Cli *h = cli_connect (f, f->conf, NULL, NULL);
+  Cli *x;
+  g_autoptr (JsonNode) wh = NULL;
+
+  cli_join (h, host_link, "Head", "victim-client-0001");
+  wh = cli_wait (h, "welcome");
+  g_assert_cmpstr (member (wh, "you.id"), ==, victim_id);
+  g_assert_cmpstr (member (wh, "you.role"), ==, "host");
+
+  x = cli_connect (f, f->conf, NULL, NULL);
+  cli_join (x, guest_link, "Mallory", "victim-client-0001");
+  cli_wait_error (x, "forbidden", NULL);
+  g_assert_cmpuint (cli_wait_closed (x), ==, 4403);
+  cli_free (x);
+  assert_nothing_else (h);
+  cli_free (h);
+}
+
+/* The school limit counts the lobby too (else all of them get in at opening). */
+static void
+test_school_limit_lobby (Fixture *f, gconstpointer data)
+{
+  gint64 now = lc_time_now ();
+  g_autofree char *later = seed_conference (f, now + 3600, now + 7200, FALSE);
+  g_autofree char *link = token_for (f, later, f->school_b, LC_CONFERENCE_ROLE_PARTICIPANT, NULL, NULL, 0);
+  LcStore *store = lc_app_get_store (f->ts->app);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LcConference) c = lc_store_get_conference (store, later, &error);
+  g_autoptr (JsonNode) lobby = NULL;
+  Cli *one, *two;
+
+  g_assert_no_error (error);
+  c->max_participants_per_school = 1;
+  g_assert_true (lc_store_update_conference (store, c, &error));
+  one = cli_connect (f, later, NULL, NULL);
+  cli_join (one, link, "One", "client-one-0123456");
+  lobby = cli_wait (one, "lobby");
+  two = cli_connect (f, later, NULL, NULL);
+  cli_join (two, link, "Two", "client-two-0123456");
+  cli_wait_error (two, "room-full", NULL);
+  g_assert_cmpuint (cli_wait_closed (two), ==, 4403);
+  cli_free (two);
+  cli_free (one);
+}
+
+/* Observers watch only: no audio, video or screen state of theirs. */
+static void
+test_observer_media (Fixture *f, gconstpointer data)
+{
+  Cli *a = cli_enter (f, f->conf, f->school_a, LC_CONFERENCE_ROLE_HOST, "alice", NULL);
+  Cli *o = cli_enter (f, f->conf, f->school_b, LC_CONFERENCE_ROLE_OBSERVER, "olga", NULL);
+  g_autoptr (JsonNode) joined G_GNUC_UNUSED = cli_wait (a, "peer-joined");
+
+  cli_send (o, "{\"type\":\"media\",\"audio\":true,\"video\":false,\"screen\":false,\"id\":\"m\"}");
+  cli_wait_error (o, "forbidden", "m");
+  assert_nothing_else (a);
+  cli_free (o);
+  cli_free (a);
+}
+
+/* Turning the waiting room off lets the waiting in only up to the mesh limit. */
+static void
+test_waiting_off_mesh (Fixture *f, gconstpointer data)
+{
+  gint64 now = lc_time_now ();
+  g_autofree char *conf = seed_conference (f, now - 60, now + 3600, TRUE);
+  g_autofree char *tb = token_for (f, conf, f->school_b, LC_CONFERENCE_ROLE_PARTICIPANT, "Bob", "bob", 0);
+  g_autofree char *tc = token_for (f, conf, f->school_b, LC_CONFERENCE_ROLE_PARTICIPANT, "Cid", "cid", 0);
+  LcStore *store = lc_app_get_store (f->ts->app);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LcConference) c = NULL;
+  g_autoptr (JsonNode) wb = NULL, w1 = NULL, w2 = NULL;
+  Cli *h = cli_enter (f, conf, f->school_a, LC_CONFERENCE_ROLE_HOST, "alice", NULL);
+  Cli *b = cli_connect (f, conf, NULL, NULL);
+  Cli *x = cli_connect (f, conf, NULL, NULL);
+
+  cli_join (b, tb, NULL, NULL);
+  w1 = cli_wait (b, "waiting");
+  cli_join (x, tc, NULL, NULL);
+  w2 = cli_wait (x, "waiting");
+  c = lc_store_get_conference (store, conf, &error);
+  g_assert_no_error (error);
+  c->waiting_room = FALSE;
+  g_assert_true (lc_store_update_conference (store, c, &error));
+  lc_conference_hub_conference_changed (lc_app_get_conference_hub (f->ts->app), conf);
+  wb = cli_wait (b, "welcome");
+  cli_wait_error (x, "mesh-limit", NULL);
+  g_assert_cmpuint (cli_wait_closed (x), ==, 4403);
+  g_assert_cmpuint (lc_conference_hub_count (lc_app_get_conference_hub (f->ts->app), conf), ==, 2);
+  cli_free (x);
+  cli_free (b);
+  cli_free (h);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -775,5 +877,13 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/signaling/cancelled", Fixture, NULL, fixture_setup, test_cancelled,
               fixture_teardown);
+  g_test_add ("/signaling/take-over-keeps-role", Fixture, NULL, fixture_setup,
+              test_take_over_keeps_role, fixture_teardown);
+  g_test_add ("/signaling/school-limit-lobby", Fixture, NULL, fixture_setup,
+              test_school_limit_lobby, fixture_teardown);
+  g_test_add ("/signaling/observer-media", Fixture, NULL, fixture_setup, test_observer_media,
+              fixture_teardown);
+  g_test_add ("/signaling/waiting-off-mesh", Fixture, mesh2, fixture_setup,
+              test_waiting_off_mesh, fixture_teardown);
   return g_test_run ();
 }
