@@ -675,7 +675,13 @@ transcoder_set_caps (LcConsumer *consumer, LcMediaKind kind, GstCaps *caps)
 static guint
 measure_bitrate_locked (LcTranscoder *self, GstBuffer *buffer, GstClockTime pts)
 {
-  if (!GST_CLOCK_TIME_IS_VALID (self->window_start) || pts < self->window_start)
+  /* A new window at the start, after a step back, and after a gap: a
+   * publisher that reconnects continues channel time past the gap (its
+   * first buffer is DISCONT), and seconds without media would pull the
+   * measured bitrate down to the minimum for a whole window. */
+  if (!GST_CLOCK_TIME_IS_VALID (self->window_start) || pts < self->window_start
+      || pts - self->window_start > 2 * BITRATE_WINDOW
+      || GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DISCONT))
     {
       self->window_start = pts;
       self->window_bytes = 0;

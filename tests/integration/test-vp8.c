@@ -4,7 +4,9 @@
  * access units with the channel's timestamps; keyframe requests on its output
  * channel reach the encoder and never the publisher; a transcoder whose
  * decoder fails is removed alone while the ingest and another consumer go on,
- * and finishing still finishes its output channel.
+ * and finishing still finishes its output channel; after a publisher
+ * reconnect the encoder's bitrate still follows the input (the gap is no
+ * media).
  *
  * In the in-process server, ICE on 127.0.0.1 only, with the C WHIP client
  * sending VP8 (keyframes only on request, like Chromium): with transcoding on,
@@ -253,22 +255,25 @@ on_vp8_sample (GstAppSink *sink, gpointer user_data)
   return GST_FLOW_OK;
 }
 
+/* pattern: videotestsrc's; bitrate: the VP8 encoder's target (bit/s). */
 static Vp8Publisher *
-vp8_publisher_start (LcChannel *channel)
+vp8_publisher_start_full (LcChannel *channel, const char *pattern, guint bitrate)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GstElement) sink = NULL;
   Vp8Publisher *pub = g_new0 (Vp8Publisher, 1);
   GstAppSinkCallbacks callbacks = { .new_sample = on_vp8_sample };
+  g_autofree char *description = NULL;
 
   pub->channel = channel;
   /* Keyframes only on request, like Chromium. */
-  pub->pipeline = gst_parse_launch (
-      "videotestsrc is-live=true pattern=ball "
+  description = g_strdup_printf (
+      "videotestsrc is-live=true pattern=%s "
       "! video/x-raw,format=I420,width=320,height=180,framerate=25/1 "
-      "! vp8enc name=enc deadline=1 cpu-used=8 keyframe-max-dist=100000 target-bitrate=300000 "
+      "! vp8enc name=enc deadline=1 cpu-used=8 keyframe-max-dist=100000 target-bitrate=%u "
       "! appsink name=v sync=false",
-      &error);
+      pattern, bitrate);
+  pub->pipeline = gst_parse_launch (description, &error);
   g_assert_no_error (error);
   pub->encoder = gst_bin_get_by_name (GST_BIN (pub->pipeline), "enc");
   sink = gst_bin_get_by_name (GST_BIN (pub->pipeline), "v");
@@ -278,6 +283,12 @@ vp8_publisher_start (LcChannel *channel)
   g_assert_cmpint (gst_element_set_state (pub->pipeline, GST_STATE_PLAYING), !=,
                    GST_STATE_CHANGE_FAILURE);
   return pub;
+}
+
+static Vp8Publisher *
+vp8_publisher_start (LcChannel *channel)
+{
+  return vp8_publisher_start_full (channel, "ball", 300000);
 }
 
 static void
@@ -377,6 +388,12 @@ is_failed (gpointer data)
 }
 
 static gboolean
+time_reached (gpointer data)
+{
+  return g_get_monotonic_time () >= *(gint64 *)data;
+}
+
+static gboolean
 one_consumer (gpointer data)
 {
   return lc_channel_get_consumer_count (data) == 1;
@@ -422,6 +439,105 @@ test_transcode_failure (void)
   g_assert_true (out->finished);
   release_transcoder (transcoder);
   drain_context ();
+}
+
+/* The encoder's bitrate follows the input's, measured over windows of media
+ * time. A publisher that reconnects continues channel time past the gap: the
+ * gap must not count as media without bytes (it pulled the encoder down to
+ * its 200 kbit/s minimum for the first window after every reconnect, the
+ * keyframe the lesson resumes with included). The bitrate the transcoder
+ * sets is read from its debug log. */
+typedef struct
+{
+  GMutex lock;
+  GArray *kbps; /* guint: each bitrate set on the encoder */
+} BitrateLog;
+
+static void
+on_gst_log (GstDebugCategory *category, GstDebugLevel level, const char *file, const char *function,
+            int line, GObject *object, GstDebugMessage *message, gpointer user_data)
+{
+  BitrateLog *log = user_data;
+  const char *text;
+  const char *at;
+  guint kbps = 0;
+
+  if (!g_str_equal (gst_debug_category_get_name (category), "lc-transcode"))
+    return;
+  text = gst_debug_message_get (message);
+  at = text != NULL ? strstr (text, "transcoder bitrate ") : NULL;
+  if (at == NULL || sscanf (at, "transcoder bitrate %u", &kbps) != 1)
+    return;
+  g_mutex_lock (&log->lock);
+  g_array_append_val (log->kbps, kbps);
+  g_mutex_unlock (&log->lock);
+}
+
+static guint
+bitrate_log_len (BitrateLog *log)
+{
+  g_mutex_lock (&log->lock);
+  guint n = log->kbps->len;
+  g_mutex_unlock (&log->lock);
+  return n;
+}
+
+static void
+test_transcode_reconnect (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LcChannel) channel = lc_channel_new ("lesson-vp8-reconnect");
+  LcTranscoder *transcoder = lc_transcoder_new (channel, 2);
+  g_autoptr (TestSink) out = g_object_new (TEST_TYPE_SINK, NULL);
+  LcChannel *output = lc_transcoder_get_output (transcoder);
+  BitrateLog log = { 0 };
+  guint before;
+  guint last = 1000; /* the transcoder's start value */
+
+  g_mutex_init (&log.lock);
+  log.kbps = g_array_new (FALSE, FALSE, sizeof (guint));
+  gst_debug_set_active (TRUE);
+  gst_debug_set_threshold_for_name ("lc-transcode", GST_LEVEL_INFO);
+  gst_debug_add_log_function (on_gst_log, &log, NULL);
+
+  g_assert_true (lc_transcoder_start (transcoder, &error));
+  g_assert_no_error (error);
+  lc_channel_add_consumer (output, LC_CONSUMER (out));
+  /* Noise: an input rate the VP8 encoder keeps near its target. */
+  Vp8Publisher *pub = vp8_publisher_start_full (channel, "snow", 800000);
+  wait_count (out, &out->video, 125, 30000); /* 5 s: two measuring windows */
+
+  vp8_publisher_stop (pub);
+  gint64 resume = g_get_monotonic_time () + 4 * G_USEC_PER_SEC;
+  run_until (time_reached, &resume, 10000);
+  before = bitrate_log_len (&log);
+  g_mutex_lock (&log.lock);
+  if (before > 0)
+    last = g_array_index (log.kbps, guint, before - 1);
+  g_mutex_unlock (&log.lock);
+
+  guint frames = sink_count (out, &out->video);
+  pub = vp8_publisher_start_full (channel, "snow", 800000);
+  wait_count (out, &out->video, frames + 75, 30000); /* > one window after the gap */
+  g_assert_true (out->monotonic);
+
+  g_mutex_lock (&log.lock);
+  for (guint i = 0; i < log.kbps->len; i++)
+    g_test_message ("bitrate %u kbit/s%s", g_array_index (log.kbps, guint, i),
+                    i == before ? " (after the reconnect)" : "");
+  for (guint i = before; i < log.kbps->len; i++)
+    g_assert_cmpuint (g_array_index (log.kbps, guint, i) * 10, >=, last * 6);
+  g_mutex_unlock (&log.lock);
+
+  gst_debug_remove_log_function (on_gst_log);
+  gst_debug_set_threshold_for_name ("lc-transcode", GST_LEVEL_NONE);
+  vp8_publisher_stop (pub);
+  lc_channel_finish (channel);
+  run_until (sink_finished, out, 10000);
+  release_transcoder (transcoder);
+  drain_context ();
+  g_array_unref (log.kbps);
+  g_mutex_clear (&log.lock);
 }
 
 /* ---- the whole server ---- */
@@ -897,6 +1013,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/streamer/transcode/keyframes", test_transcode_keyframes);
   g_test_add_func ("/streamer/transcode/failure", test_transcode_failure);
+  g_test_add_func ("/streamer/transcode/reconnect", test_transcode_reconnect);
   g_test_add_func ("/live/vp8/transcode", test_live_transcode);
   g_test_add_func ("/live/vp8/no-transcode", test_live_no_transcode);
   return g_test_run ();
