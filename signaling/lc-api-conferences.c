@@ -1141,6 +1141,8 @@ route_conference_answer (LcApi *api, LcRequest *req, LcInviteStatus answer, GErr
   lc_api_audit (api, req, p,
                 answer == LC_INVITE_ACCEPTED ? "conference.accept" : "conference.decline",
                 "conference", answered->id, details);
+  /* A decline takes the school's participants out of an open room. */
+  notify_hub (api, answered->id);
   return respond_conference (api, req, 200, answered, error);
 }
 

@@ -18,6 +18,7 @@
 #include "common/lc-join-token.h"
 #include "common/lc-json.h"
 #include "common/lc-time.h"
+#include "signaling/lc-http-server.h"
 #include "streamer/lc-ice.h"
 
 G_DEFINE_FINAL_TYPE (LcConferenceHub, lc_conference_hub, G_TYPE_OBJECT)
@@ -61,6 +62,75 @@ attach_timeout (LcConferenceHub *hub, gint64 ms, GSourceFunc func, gpointer data
   return source;
 }
 
+/* ---- output accounting ----
+ *
+ * libsoup 3.2 queues outgoing frames without limit. The hub counts the
+ * payload bytes it hands to each socket; the connection counts those that
+ * left (lc_websocket_get_bytes_written, above TLS): the difference is what
+ * waits in libsoup's queue. A socket whose backlog would pass
+ * send_backlog_max gets nothing more and is dropped (close 4008, then the
+ * reconnect grace); so is one whose backlog has not moved for three
+ * heartbeats (the kernel's send buffer full all that time). */
+
+static gboolean on_slow_idle (gpointer data);
+
+/* Unsent payload bytes; moves the progress clock when bytes left or none
+ * wait. */
+static gint64
+client_backlog (Client *client, gint64 now)
+{
+  gint64 written = lc_websocket_get_bytes_written (client->ws);
+
+  if (written < 0)
+    return 0; /* not a counted connection */
+  if (written != client->written_seen || written >= client->handed)
+    {
+      client->written_seen = written;
+      client->progress_us = now;
+    }
+  return MAX (0, client->handed - written);
+}
+
+static void
+mark_too_slow (Client *client)
+{
+  LcConferenceHub *hub = client->hub;
+
+  if (client->too_slow)
+    return;
+  client->too_slow = TRUE;
+  if (hub->slow_idle == NULL && !hub->shut_down)
+    {
+      hub->slow_idle = g_idle_source_new ();
+      /* Not below I/O: a busy room would starve an idle-priority source. */
+      g_source_set_priority (hub->slow_idle, G_PRIORITY_DEFAULT);
+      g_source_set_callback (hub->slow_idle, on_slow_idle, hub, NULL);
+      g_source_attach (hub->slow_idle, hub->context);
+    }
+}
+
+gboolean
+lc_hub_client_send_text (Client *client, const char *text)
+{
+  LcConferenceHub *hub = client->hub;
+  gsize len = strlen (text);
+  gint64 backlog;
+
+  if (client->state == CLIENT_GONE || client->too_slow
+      || soup_websocket_connection_get_state (client->ws) != SOUP_WEBSOCKET_STATE_OPEN)
+    return FALSE;
+  backlog = client_backlog (client, g_get_monotonic_time ());
+  if ((gsize) backlog + len > hub->send_backlog_max)
+    {
+      mark_too_slow (client);
+      return FALSE;
+    }
+  soup_websocket_connection_send_text (client->ws, text);
+  client->handed += (gint64) len;
+  hub->backlog_peak = MAX (hub->backlog_peak, (gsize) backlog + len);
+  return TRUE;
+}
+
 void
 lc_hub_send_object (Client *client, JsonObject *o)
 {
@@ -74,7 +144,7 @@ lc_hub_send_object (Client *client, JsonObject *o)
     }
   text = lc_sig_to_text (o);
   json_object_unref (o);
-  soup_websocket_connection_send_text (client->ws, text);
+  lc_hub_client_send_text (client, text);
 }
 
 void
@@ -192,10 +262,9 @@ lc_hub_broadcast (Room *room, Participant *skip, JsonObject *o)
       Participant *p = room->order->pdata[i];
 
       if (p == skip || p->where != WHERE_ROOM || p->client == NULL
-          || p->client->state != CLIENT_ACTIVE
-          || soup_websocket_connection_get_state (p->client->ws) != SOUP_WEBSOCKET_STATE_OPEN)
+          || p->client->state != CLIENT_ACTIVE)
         continue;
-      soup_websocket_connection_send_text (p->client->ws, text);
+      lc_hub_client_send_text (p->client, text);
     }
   json_object_unref (o);
 }
@@ -210,10 +279,9 @@ lc_hub_send_to_hosts (Room *room, JsonObject *o)
       Participant *p = room->order->pdata[i];
 
       if (p->where != WHERE_ROOM || p->role != LC_CONFERENCE_ROLE_HOST || p->client == NULL
-          || p->client->state != CLIENT_ACTIVE
-          || soup_websocket_connection_get_state (p->client->ws) != SOUP_WEBSOCKET_STATE_OPEN)
+          || p->client->state != CLIENT_ACTIVE)
         continue;
-      soup_websocket_connection_send_text (p->client->ws, text);
+      lc_hub_client_send_text (p->client, text);
     }
   json_object_unref (o);
 }
@@ -673,6 +741,7 @@ typedef struct
 {
   char *id, *name, *school_id, *account_id;
   LcConferenceRole role;
+  gboolean operator;
 } Who;
 
 static void
@@ -728,7 +797,10 @@ resolve_identity (Client *client, const LcConference *conf, const char *token,
   if (client->account_role == LC_ROLE_OPERATOR
       || (client->account_role == LC_ROLE_COORDINATOR
           && g_strcmp0 (client->account_school, conf->host_school_id) == 0))
-    who->role = LC_CONFERENCE_ROLE_HOST;
+    {
+      who->role = LC_CONFERENCE_ROLE_HOST;
+      who->operator = client->account_role == LC_ROLE_OPERATOR;
+    }
   else if (client->account_school != NULL
            && lc_conference_school_takes_part (conf, client->account_school))
     who->role = LC_CONFERENCE_ROLE_PARTICIPANT;
@@ -900,6 +972,7 @@ handle_join (Client *client, JsonObject *o, const char *ref)
   p->school_id = who.school_id;
   p->account_id = who.account_id;
   p->role = who.role;
+  p->operator = who.operator;
   p->client = client;
   client->participant = p;
   g_hash_table_insert (room->participants, p->id, p);
@@ -1101,6 +1174,42 @@ on_ws_closed (SoupWebsocketConnection *ws, gpointer data)
   g_hash_table_remove (hub->clients, client);
 }
 
+/* Too slow a reader: treated like a network drop (reconnect grace). */
+static void
+client_drop_slow (Client *client, const char *why)
+{
+  LcConferenceHub *hub = client->hub;
+
+  g_message ("socket %" G_GUINT64_FORMAT " conference %s: %s; dropped", client->serial,
+             client->conference_id, why);
+  hub->slow_drops++;
+  client_drop (client, "too slow");
+  lc_hub_client_close (client, LC_SIG_CLOSE_TOO_SLOW, "too slow");
+  /* The close frame waits behind the backlog the peer does not read: abort
+   * (libsoup drops its queue and closes now; "closed" frees the client). */
+  GIOStream *io = soup_websocket_connection_get_io_stream (client->ws);
+
+  g_output_stream_close (g_io_stream_get_output_stream (io), NULL, NULL);
+}
+
+static gboolean
+on_slow_idle (gpointer data)
+{
+  LcConferenceHub *hub = data;
+  g_autoptr (GPtrArray) clients = clients_snapshot (hub);
+
+  g_clear_pointer (&hub->slow_idle, g_source_unref);
+  for (guint i = 0; i < clients->len; i++)
+    {
+      Client *client = clients->pdata[i];
+
+      if (g_hash_table_contains (hub->clients, client) && client->too_slow
+          && client->state != CLIENT_GONE)
+        client_drop_slow (client, "unsent backlog over the limit");
+    }
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_ws_error (SoupWebsocketConnection *ws, GError *error, gpointer data)
 {
@@ -1129,6 +1238,11 @@ on_tick (gpointer data)
           if (now - client->connected_us >= LC_SIG_JOIN_TIMEOUT_S * G_USEC_PER_SEC)
             client_refuse (client, "unauthorized", LC_SIG_CLOSE_TIMEOUT, NULL,
                            "no join message within 10 seconds");
+          continue;
+        }
+      if (client_backlog (client, now) > 0 && now - client->progress_us >= 3 * hub->heartbeat_us)
+        {
+          client_drop_slow (client, "nothing written for 3 heartbeats");
           continue;
         }
       if (now - client->last_rx_us >= 3 * hub->heartbeat_us)
@@ -1212,6 +1326,7 @@ lc_conference_hub_new (LcStore *store, LcConfig *config, GBytes *join_key)
   hub->opens_before_s = lc_config_get_int (config, "conferences.room_opens_before") * 60;
   hub->warning_s = lc_config_get_int (config, "conferences.close_warning") * 60;
   hub->mesh_max = (guint) lc_config_get_int (config, "conferences.mesh_max_participants");
+  hub->send_backlog_max = LC_SIG_SEND_BACKLOG_MAX;
   hub->tick = attach_timeout (hub, MAX (250, heartbeat_s * 1000 / 4), on_tick, hub);
   return hub;
 }
@@ -1248,6 +1363,7 @@ lc_conference_hub_add_socket (LcConferenceHub *hub, const char *conference_id,
     }
   client->address = g_strdup (identity != NULL ? identity->client : NULL);
   client->connected_us = client->last_rx_us = client->last_ping_us = client->refill_us = now;
+  client->progress_us = now;
   client->tokens = hub->rate * 5;
   g_hash_table_add (hub->clients, client);
   g_signal_connect (ws, "message", G_CALLBACK (on_ws_message), client);
@@ -1263,9 +1379,83 @@ lc_conference_hub_count (LcConferenceHub *hub, const char *conference_id)
 
   g_return_val_if_fail (LC_IS_CONFERENCE_HUB (hub), 0);
   room = conference_id != NULL ? g_hash_table_lookup (hub->rooms, conference_id) : NULL;
-  if (room == NULL || !room->open)
+  /* Not only while open: a room moved later keeps those inside. */
+  if (room == NULL)
     return 0;
   return count_where (room, WHERE_ROOM, NULL);
+}
+
+/* Host, or invited and not declined (what a join link needs); operators
+ * are there for no school. */
+static gboolean
+participant_takes_part (Room *room, Participant *p)
+{
+  const LcConferenceInvite *invite;
+
+  if (p->operator || p->school_id == NULL
+      || g_strcmp0 (p->school_id, room->conf->host_school_id) == 0)
+    return TRUE;
+  invite = lc_conference_find_invite (room->conf, p->school_id);
+  return invite != NULL && invite->status != LC_INVITE_DECLINED;
+}
+
+/* A school declined or left the invite list: its participants go, peers see
+ * peer-left "removed" (hosts see knock-cancelled "removed" for the waiting
+ * room), the removed get "removed" (reason "school") and close 4403. They
+ * may come back if the school is invited again. */
+static void
+remove_non_participants (Room *room)
+{
+  g_autoptr (GPtrArray) gone = g_ptr_array_new ();
+
+  for (guint i = 0; i < room->order->len; i++)
+    if (!participant_takes_part (room, room->order->pdata[i]))
+      g_ptr_array_add (gone, room->order->pdata[i]);
+  for (guint i = 0; i < gone->len; i++)
+    {
+      Participant *p = gone->pdata[i];
+      Client *client = p->client;
+
+      g_message ("room %s peer %s: its school no longer takes part; removed", room->conf->id,
+                 p->id);
+      lc_hub_participant_remove (p, "removed");
+      if (client != NULL)
+        {
+          JsonObject *o = lc_sig_message_new ("removed");
+
+          json_object_set_string_member (o, "reason", "school");
+          lc_hub_send_object (client, o);
+          lc_hub_client_close (client, LC_SIG_CLOSE_FORBIDDEN, "removed");
+        }
+    }
+}
+
+/* New times: lobby sockets get a fresh "lobby", the others "rescheduled".
+ * A room whose opening moved into the future takes nobody new in until then
+ * (newcomers wait in the lobby); those inside (and in the waiting room) stay:
+ * an edit does not cut a meeting off. */
+static void
+announce_new_times (Room *room)
+{
+  for (guint i = 0; i < room->order->len; i++)
+    {
+      Participant *p = room->order->pdata[i];
+      JsonObject *o;
+
+      if (p->client == NULL || p->client->state == CLIENT_GONE)
+        continue;
+      if (p->where == WHERE_LOBBY)
+        {
+          send_lobby (room, p->client);
+          continue;
+        }
+      o = lc_sig_message_new ("rescheduled");
+      lc_sig_set_time (o, "opens_at", room->conf->starts_at - room->hub->opens_before_s);
+      lc_sig_set_time (o, "starts_at", room->conf->starts_at);
+      lc_sig_set_time (o, "ends_at", room->conf->ends_at);
+      json_object_set_boolean_member (o, "open", room->open);
+      lc_hub_send_object (p->client, o);
+    }
 }
 
 void
@@ -1274,6 +1464,7 @@ lc_conference_hub_conference_changed (LcConferenceHub *hub, const char *conferen
   Room *room;
   g_autoptr (GError) error = NULL;
   LcConference *conf;
+  gboolean times_changed;
 
   g_return_if_fail (LC_IS_CONFERENCE_HUB (hub));
   room = conference_id != NULL ? g_hash_table_lookup (hub->rooms, conference_id) : NULL;
@@ -1292,6 +1483,8 @@ lc_conference_hub_conference_changed (LcConferenceHub *hub, const char *conferen
       lc_hub_room_end (room, "host");
       return;
     }
+  times_changed
+      = conf->starts_at != room->conf->starts_at || conf->ends_at != room->conf->ends_at;
   /* The rooms table is keyed by the conference's id string: swap in place. */
   g_hash_table_steal (hub->rooms, conference_id);
   lc_conference_free (room->conf);
@@ -1302,7 +1495,15 @@ lc_conference_hub_conference_changed (LcConferenceHub *hub, const char *conferen
       lc_hub_room_end (room, "time");
       return;
     }
+  remove_non_participants (room);
+  if (room->open && lc_time_now () < conf->starts_at - hub->opens_before_s)
+    {
+      room->open = FALSE;
+      g_message ("room %s: moved later; closed to newcomers until it opens again", conf->id);
+    }
   room_schedule (room);
+  if (times_changed)
+    announce_new_times (room);
   if (room->open && !conf->waiting_room)
     {
       g_autoptr (GPtrArray) waiting = g_ptr_array_new ();
@@ -1330,6 +1531,7 @@ lc_conference_hub_conference_changed (LcConferenceHub *hub, const char *conferen
           lc_hub_enter_room (room, p);
         }
     }
+  lc_hub_room_maybe_free (room);
 }
 
 void
@@ -1345,6 +1547,7 @@ lc_conference_hub_shutdown (LcConferenceHub *hub)
     return;
   hub->shut_down = TRUE;
   clear_source (&hub->tick);
+  clear_source (&hub->slow_idle);
 
   g_hash_table_iter_init (&iter, hub->rooms);
   while (g_hash_table_iter_next (&iter, NULL, &value))

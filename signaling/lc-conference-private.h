@@ -22,10 +22,15 @@ G_BEGIN_DECLS
 #define LC_SIG_STRIKES 3
 #define LC_SIG_STRIKE_WINDOW_S 10
 #define LC_SIG_MAX_DEPTH 8
+/* Unsent bytes (JSON payloads handed to libsoup, not yet written to the
+ * socket or TLS) a socket may have; more, or none of them moving for three
+ * heartbeats, and it is dropped as too slow (close 4008). */
+#define LC_SIG_SEND_BACKLOG_MAX (1024 * 1024)
 
 /* Close codes. */
 #define LC_SIG_CLOSE_NORMAL 1000
 #define LC_SIG_CLOSE_GOING_AWAY 1001
+#define LC_SIG_CLOSE_TOO_SLOW 4008
 #define LC_SIG_CLOSE_UNAUTHORIZED 4401
 #define LC_SIG_CLOSE_FORBIDDEN 4403
 #define LC_SIG_CLOSE_TIMEOUT 4408
@@ -96,6 +101,11 @@ struct _Client
   gint64 refill_us;
   gint64 strikes[LC_SIG_STRIKES];
   guint n_strikes;
+  /* Output accounting (payload bytes; lc_websocket_get_bytes_written). */
+  gint64 handed;       /* given to libsoup */
+  gint64 written_seen; /* written, at the last look */
+  gint64 progress_us;  /* the last time the backlog was empty or moved */
+  gboolean too_slow;   /* over the backlog cap: nothing more is sent, dropped soon */
 };
 
 struct _Participant
@@ -103,6 +113,7 @@ struct _Participant
   Room *room;
   char *id, *name, *school_id, *account_id;
   LcConferenceRole role;
+  gboolean operator; /* there as an operator, not for a school */
   Where where;
   gboolean audio, video, screen, hand;
   gboolean admitted; /* the host let it in (a reconnect does not wait again) */
@@ -146,9 +157,18 @@ struct _LcConferenceHub
   guint grace_s;
   gint64 opens_before_s, warning_s;
   guint mesh_max;
+
+  gsize send_backlog_max; /* LC_SIG_SEND_BACKLOG_MAX */
+  GSource *slow_idle;     /* drops the sockets marked too_slow */
+  gsize backlog_peak;     /* the largest unsent backlog any socket had */
+  guint slow_drops;       /* sockets dropped as too slow */
 };
 
 
+/* Hand text to the socket unless it is closing or its unsent backlog would
+ * pass send_backlog_max (then it is marked too slow and dropped from an
+ * idle callback, so callers may be iterating rooms). FALSE: not sent. */
+gboolean lc_hub_client_send_text (Client *client, const char *text);
 void lc_hub_send_object (Client *client, JsonObject *o); /* takes o */
 void lc_hub_send_type (Client *client, const char *type);
 void lc_hub_send_error (Client *client, const char *code, const char *ref, const char *format,

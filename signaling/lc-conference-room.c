@@ -233,7 +233,10 @@ lc_hub_handle_host (Client *client, JsonObject *o, const char *type, const char 
     lc_hub_participant_remove (target, "removed");
     if (target_client != NULL)
       {
-        lc_hub_send_type (target_client, "removed");
+        JsonObject *out = lc_sig_message_new ("removed");
+
+        json_object_set_string_member (out, "reason", "host");
+        lc_hub_send_object (target_client, out);
         lc_hub_client_close (target_client, LC_SIG_CLOSE_FORBIDDEN, "removed");
       }
   }

@@ -147,6 +147,16 @@ gboolean lc_request_accept_websocket (LcRequest *req, guint64 max_incoming_paylo
                                       LcWebsocketAccepted accepted, gpointer user_data,
                                       GDestroyNotify destroy, GError **error);
 
+/* For a connection made by lc_request_accept_websocket: the payload bytes of
+ * data (text/binary) frames that have left libsoup so far (written to the
+ * socket, or to TLS). libsoup 3.2 queues outgoing frames without limit and
+ * shows no queue size: the payload bytes a caller handed over minus this is
+ * the unsent backlog. -1 for other connections. Closing such a connection's
+ * output stream (g_output_stream_close on g_io_stream_get_output_stream of
+ * soup_websocket_connection_get_io_stream) aborts it: libsoup drops its queue
+ * and closes at once, without waiting for the peer to read a close frame. */
+gint64 lc_websocket_get_bytes_written (SoupWebsocketConnection *ws);
+
 /* Render the problem+json body for an error (pure; for tests). (transfer full) */
 char *lc_problem_to_json (const GError *error, const char *instance);
 

@@ -574,6 +574,332 @@ lc_request_respond_problem (LcRequest *req, int lc_error_code, const char *field
   lc_request_respond_error (req, error);
 }
 
+/* ---- WebSocket output accounting ----
+ *
+ * libsoup 3.2 queues every outgoing WebSocket frame without limit and shows
+ * no queue size. The connection it gets writes through LcWsCountOutput,
+ * which follows the frames going out (server frames are unmasked: 2..10
+ * header bytes, then the payload) and counts the payload bytes of data
+ * frames that left, above TLS when there is TLS. A caller that counts the
+ * payload bytes it handed over knows the unsent backlog exactly
+ * (lc_websocket_get_bytes_written). Closing that output stream aborts the
+ * WebSocket: libsoup's next write fails, it drops its queue and closes the
+ * stream at once (instead of waiting 5 s for a close frame that a peer who
+ * does not read will never get). */
+
+#define LC_TYPE_WS_COUNT_OUTPUT (lc_ws_count_output_get_type ())
+G_DECLARE_FINAL_TYPE (LcWsCountOutput, lc_ws_count_output, LC, WS_COUNT_OUTPUT, GFilterOutputStream)
+
+struct _LcWsCountOutput
+{
+  GFilterOutputStream parent_instance;
+  guint8 header[14];
+  guint header_len, header_need;
+  guint64 payload_left;
+  gboolean data_frame;
+  guint64 data_written; /* payload bytes of text/binary/continuation frames */
+  GCancellable *abort;  /* cancelled when the stream is closed */
+};
+
+static void lc_ws_count_output_pollable_init (GPollableOutputStreamInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (LcWsCountOutput, lc_ws_count_output, G_TYPE_FILTER_OUTPUT_STREAM,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_POLLABLE_OUTPUT_STREAM,
+                                                      lc_ws_count_output_pollable_init))
+
+/* Follow the frame boundaries over bytes that were written. */
+static void
+count_written (LcWsCountOutput *self, const guint8 *p, gsize n)
+{
+  while (n > 0)
+    {
+      if (self->payload_left > 0)
+        {
+          gsize take = (gsize) MIN ((guint64) n, self->payload_left);
+
+          if (self->data_frame)
+            self->data_written += take;
+          self->payload_left -= take;
+          p += take;
+          n -= take;
+          continue;
+        }
+      self->header[self->header_len++] = *p++;
+      n--;
+      if (self->header_len == 2)
+        {
+          guint len7 = self->header[1] & 0x7f;
+
+          self->header_need = 2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0)
+                              + ((self->header[1] & 0x80) != 0 ? 4 : 0);
+        }
+      if (self->header_len >= 2 && self->header_len == self->header_need)
+        {
+          guint len7 = self->header[1] & 0x7f;
+          guint64 len = len7;
+
+          if (len7 >= 126)
+            {
+              guint ext = len7 == 126 ? 2 : 8;
+
+              len = 0;
+              for (guint i = 0; i < ext; i++)
+                len = (len << 8) | self->header[2 + i];
+            }
+          self->data_frame = (self->header[0] & 0x08) == 0;
+          self->payload_left = len;
+          self->header_len = 0;
+        }
+    }
+}
+
+static GOutputStream *
+count_base (LcWsCountOutput *self)
+{
+  return g_filter_output_stream_get_base_stream (G_FILTER_OUTPUT_STREAM (self));
+}
+
+static gboolean
+count_aborted (LcWsCountOutput *self, GError **error)
+{
+  if (!g_cancellable_is_cancelled (self->abort))
+    return FALSE;
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "the WebSocket was aborted");
+  return TRUE;
+}
+
+static gssize
+lc_ws_count_output_write (GOutputStream *stream, const void *buffer, gsize count,
+                          GCancellable *cancellable, GError **error)
+{
+  LcWsCountOutput *self = LC_WS_COUNT_OUTPUT (stream);
+  gssize n;
+
+  if (count_aborted (self, error))
+    return -1;
+  n = g_output_stream_write (count_base (self), buffer, count, cancellable, error);
+
+  if (n > 0)
+    count_written (self, buffer, (gsize) n);
+  return n;
+}
+
+static gboolean
+lc_ws_count_output_can_poll (GPollableOutputStream *stream)
+{
+  GOutputStream *base = count_base (LC_WS_COUNT_OUTPUT (stream));
+
+  return G_IS_POLLABLE_OUTPUT_STREAM (base)
+         && g_pollable_output_stream_can_poll (G_POLLABLE_OUTPUT_STREAM (base));
+}
+
+static gboolean
+lc_ws_count_output_is_writable (GPollableOutputStream *stream)
+{
+  return g_pollable_output_stream_is_writable (
+      G_POLLABLE_OUTPUT_STREAM (count_base (LC_WS_COUNT_OUTPUT (stream))));
+}
+
+/* Ready when base is writable, and at once when the stream is closed (the
+ * write then fails and libsoup closes). */
+static GSource *
+lc_ws_count_output_create_source (GPollableOutputStream *stream, GCancellable *cancellable)
+{
+  LcWsCountOutput *self = LC_WS_COUNT_OUTPUT (stream);
+  g_autoptr (GSource) base_source
+      = g_pollable_output_stream_create_source (G_POLLABLE_OUTPUT_STREAM (count_base (self)), NULL);
+  GSource *source = g_pollable_source_new_full (stream, base_source, self->abort);
+
+  if (cancellable != NULL)
+    {
+      g_autoptr (GSource) cancel_source = g_cancellable_source_new (cancellable);
+
+      g_source_set_dummy_callback (cancel_source);
+      g_source_add_child_source (source, cancel_source);
+    }
+  return source;
+}
+
+static gssize
+lc_ws_count_output_write_nonblocking (GPollableOutputStream *stream, const void *buffer,
+                                      gsize count, GError **error)
+{
+  LcWsCountOutput *self = LC_WS_COUNT_OUTPUT (stream);
+  gssize n;
+
+  if (count_aborted (self, error))
+    return -1;
+  n = g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (count_base (self)),
+                                                  buffer, count, NULL, error);
+
+  if (n > 0)
+    count_written (self, buffer, (gsize) n);
+  return n;
+}
+
+static void
+lc_ws_count_output_pollable_init (GPollableOutputStreamInterface *iface)
+{
+  iface->can_poll = lc_ws_count_output_can_poll;
+  iface->is_writable = lc_ws_count_output_is_writable;
+  iface->create_source = lc_ws_count_output_create_source;
+  iface->write_nonblocking = lc_ws_count_output_write_nonblocking;
+}
+
+/* Nothing is buffered here, and a close must not block on base. */
+static gboolean
+lc_ws_count_output_flush (GOutputStream *stream, GCancellable *cancellable, GError **error)
+{
+  return TRUE;
+}
+
+/* base belongs to the connection: closing only aborts our writer. */
+static gboolean
+lc_ws_count_output_close (GOutputStream *stream, GCancellable *cancellable, GError **error)
+{
+  g_cancellable_cancel (LC_WS_COUNT_OUTPUT (stream)->abort);
+  return TRUE;
+}
+
+static void
+lc_ws_count_output_finalize (GObject *object)
+{
+  g_clear_object (&LC_WS_COUNT_OUTPUT (object)->abort);
+  G_OBJECT_CLASS (lc_ws_count_output_parent_class)->finalize (object);
+}
+
+static void
+lc_ws_count_output_class_init (LcWsCountOutputClass *klass)
+{
+  GOutputStreamClass *output_class = G_OUTPUT_STREAM_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = lc_ws_count_output_finalize;
+  output_class->write_fn = lc_ws_count_output_write;
+  output_class->flush = lc_ws_count_output_flush;
+  output_class->close_fn = lc_ws_count_output_close;
+}
+
+static void
+lc_ws_count_output_init (LcWsCountOutput *self)
+{
+  self->abort = g_cancellable_new ();
+}
+
+/* The stream the WebSocket gets: base's input, a counting output; closing it
+ * closes base. */
+#define LC_TYPE_WS_COUNT_STREAM (lc_ws_count_stream_get_type ())
+G_DECLARE_FINAL_TYPE (LcWsCountStream, lc_ws_count_stream, LC, WS_COUNT_STREAM, GIOStream)
+
+struct _LcWsCountStream
+{
+  GIOStream parent_instance;
+  GIOStream *base;
+  GOutputStream *output; /* LcWsCountOutput over base's output */
+};
+
+G_DEFINE_FINAL_TYPE (LcWsCountStream, lc_ws_count_stream, G_TYPE_IO_STREAM)
+
+static GInputStream *
+lc_ws_count_stream_get_input_stream (GIOStream *stream)
+{
+  return g_io_stream_get_input_stream (LC_WS_COUNT_STREAM (stream)->base);
+}
+
+static GOutputStream *
+lc_ws_count_stream_get_output_stream (GIOStream *stream)
+{
+  return LC_WS_COUNT_STREAM (stream)->output;
+}
+
+static gboolean
+lc_ws_count_stream_close (GIOStream *stream, GCancellable *cancellable, GError **error)
+{
+  return g_io_stream_close (LC_WS_COUNT_STREAM (stream)->base, cancellable, error);
+}
+
+static void
+on_count_base_closed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  GError *error = NULL;
+
+  if (g_io_stream_close_finish (G_IO_STREAM (source), result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/* Never the default (a thread): close base on the caller's context. */
+static void
+lc_ws_count_stream_close_async (GIOStream *stream, int io_priority, GCancellable *cancellable,
+                                GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (stream, cancellable, callback, user_data);
+
+  g_io_stream_close_async (LC_WS_COUNT_STREAM (stream)->base, io_priority, cancellable,
+                           on_count_base_closed, task);
+}
+
+static gboolean
+lc_ws_count_stream_close_finish (GIOStream *stream, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+lc_ws_count_stream_finalize (GObject *object)
+{
+  LcWsCountStream *self = LC_WS_COUNT_STREAM (object);
+
+  g_clear_object (&self->output);
+  g_clear_object (&self->base);
+  G_OBJECT_CLASS (lc_ws_count_stream_parent_class)->finalize (object);
+}
+
+static void
+lc_ws_count_stream_class_init (LcWsCountStreamClass *klass)
+{
+  GIOStreamClass *stream_class = G_IO_STREAM_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = lc_ws_count_stream_finalize;
+  stream_class->get_input_stream = lc_ws_count_stream_get_input_stream;
+  stream_class->get_output_stream = lc_ws_count_stream_get_output_stream;
+  stream_class->close_fn = lc_ws_count_stream_close;
+  stream_class->close_async = lc_ws_count_stream_close_async;
+  stream_class->close_finish = lc_ws_count_stream_close_finish;
+}
+
+static void
+lc_ws_count_stream_init (LcWsCountStream *self)
+{
+}
+
+/* (transfer full) */
+static GIOStream *
+lc_ws_count_stream_new (GIOStream *base)
+{
+  LcWsCountStream *self = g_object_new (LC_TYPE_WS_COUNT_STREAM, NULL);
+
+  self->base = g_object_ref (base);
+  /* The base's output belongs to base: closing ours leaves it alone. */
+  self->output = g_object_new (LC_TYPE_WS_COUNT_OUTPUT, "base-stream",
+                               g_io_stream_get_output_stream (base), "close-base-stream", FALSE,
+                               NULL);
+  return G_IO_STREAM (self);
+}
+
+gint64
+lc_websocket_get_bytes_written (SoupWebsocketConnection *ws)
+{
+  GIOStream *stream;
+
+  g_return_val_if_fail (SOUP_IS_WEBSOCKET_CONNECTION (ws), -1);
+  stream = soup_websocket_connection_get_io_stream (ws);
+  if (!LC_IS_WS_COUNT_STREAM (stream))
+    return -1;
+  return (gint64) LC_WS_COUNT_OUTPUT (LC_WS_COUNT_STREAM (stream)->output)->data_written;
+}
+
 /* ---- WebSocket upgrade ---- */
 
 typedef struct
@@ -613,7 +939,9 @@ on_upgrade_written (SoupServerMessage *msg, gpointer user_data)
   stream = soup_server_message_steal_connection (msg);
   if (stream != NULL)
     {
-      ws = soup_websocket_connection_new (stream, soup_server_message_get_uri (msg),
+      g_autoptr (GIOStream) counted = lc_ws_count_stream_new (stream);
+
+      ws = soup_websocket_connection_new (counted, soup_server_message_get_uri (msg),
                                           SOUP_WEBSOCKET_CONNECTION_SERVER, upgrade->origin, NULL,
                                           NULL);
       soup_websocket_connection_set_max_incoming_payload_size (ws, upgrade->max_incoming_payload);

@@ -2,6 +2,7 @@
  * real app in-process: libsoup WebSocket clients on 127.0.0.1, conferences
  * inserted through the store so that their times can be "now". */
 #include <string.h>
+#include <sys/socket.h>
 
 #include "common/lc-crypto.h"
 #include "common/lc-join-token.h"
@@ -9,6 +10,7 @@
 #include "common/lc-time.h"
 #include "lc-test-util.h"
 #include "signaling/lc-conference-hub.h"
+#include "signaling/lc-conference-private.h"
 #include "signaling/lc-http-server.h"
 
 #define PASSWORD "Signal-pass-2026"
@@ -857,6 +859,320 @@ test_waiting_off_mesh (Fixture *f, gconstpointer data)
   cli_free (h);
 }
 
+/* ---- a raw WebSocket client: reads only when told to ---- */
+
+typedef struct
+{
+  LcTestServer *ts;
+  GSocket *sock;
+  GString *in; /* bytes read so far */
+  const char *want;
+} Raw;
+
+static gboolean
+cond_raw_has (gpointer data)
+{
+  Raw *r = data;
+  char buf[4096];
+  gssize n;
+
+  while ((n = g_socket_receive (r->sock, buf, sizeof buf, NULL, NULL)) > 0)
+    g_string_append_len (r->in, buf, n);
+  return strstr (r->in->str, r->want) != NULL;
+}
+
+/* Read (pumping the server's context) until want shows up. */
+static void
+raw_read_until (Raw *r, const char *want)
+{
+  r->want = want;
+  lc_test_wait_for (r->ts, cond_raw_has, r, 10000);
+}
+
+/* One masked text frame (mask key 0: the payload reads as is). */
+static void
+raw_send_text (Raw *r, const char *text)
+{
+  gsize len = strlen (text);
+  g_autoptr (GByteArray) frame = g_byte_array_new ();
+  guint8 head[4] = { 0x81, 0, 0, 0 };
+  const guint8 mask[4] = { 0, 0, 0, 0 };
+  gsize off = 0;
+
+  if (len < 126)
+    {
+      head[1] = 0x80 | (guint8) len;
+      g_byte_array_append (frame, head, 2);
+    }
+  else
+    {
+      g_assert_cmpuint (len, <, 65536);
+      head[1] = 0x80 | 126;
+      head[2] = (guint8) (len >> 8);
+      head[3] = (guint8) len;
+      g_byte_array_append (frame, head, 4);
+    }
+  g_byte_array_append (frame, mask, 4);
+  g_byte_array_append (frame, (const guint8 *) text, (guint) len);
+  while (off < frame->len)
+    {
+      g_autoptr (GError) error = NULL;
+      gssize n = g_socket_send (r->sock, (const char *) frame->data + off, frame->len - off, NULL,
+                                &error);
+
+      g_assert_no_error (error);
+      off += (gsize) n;
+    }
+}
+
+/* Connect with a small receive buffer (so the kernel holds little of what
+ * the server sends), upgrade by hand, join and read up to "welcome". */
+static Raw *
+raw_enter (Fixture *f, const char *conf, const char *token)
+{
+  Raw *r = g_new0 (Raw, 1);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocketAddress) addr
+      = g_inet_socket_address_new_from_string ("127.0.0.1", lc_app_get_port (f->ts->app));
+  g_autofree char *request = NULL;
+  g_autofree char *join = NULL;
+
+  r->ts = f->ts;
+  r->in = g_string_new (NULL);
+  r->sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_set_option (r->sock, SOL_SOCKET, SO_RCVBUF, 4096, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_socket_connect (r->sock, addr, NULL, &error)); /* the kernel accepts */
+  g_assert_no_error (error);
+  g_socket_set_blocking (r->sock, FALSE);
+  request = g_strdup_printf ("GET /ws/conference/%s HTTP/1.1\r\n"
+                             "Host: 127.0.0.1:%u\r\n"
+                             "Upgrade: websocket\r\n"
+                             "Connection: Upgrade\r\n"
+                             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                             "Sec-WebSocket-Version: 13\r\n\r\n",
+                             conf, lc_app_get_port (f->ts->app));
+  g_assert_cmpint (g_socket_send (r->sock, request, strlen (request), NULL, &error), ==,
+                   (gssize) strlen (request));
+  g_assert_no_error (error);
+  raw_read_until (r, "\r\n\r\n");
+  g_assert_true (g_str_has_prefix (r->in->str, "HTTP/1.1 101"));
+  join = g_strdup_printf ("{\"type\":\"join\",\"token\":\"%s\",\"client_id\":\"raw-client-0123456\"}",
+                          token);
+  raw_send_text (r, join);
+  raw_read_until (r, "\"welcome\"");
+  return r;
+}
+
+static void
+raw_free (Raw *r)
+{
+  g_socket_close (r->sock, NULL);
+  g_object_unref (r->sock);
+  g_string_free (r->in, TRUE);
+  g_free (r);
+}
+
+/* Messages a flood can push: one at a time (each after the echo of the last). */
+static const char *const flood_cfg[] = { "conferences.room_opens_before=0",
+                                         "conferences.ws_messages_per_second=10000", NULL };
+
+typedef struct
+{
+  Cli *chatter;
+  Raw *slow;
+  LcConferenceHub *hub;
+  const char *text;
+  guint sent, echoed;
+  gint64 last_pong;
+} Flood;
+
+static gboolean
+cond_flood (gpointer data)
+{
+  Flood *fl = data;
+  gint64 now = g_get_monotonic_time ();
+
+  for (GList *l = fl->chatter->msgs.head; l != NULL;)
+    {
+      GList *next = l->next;
+
+      if (strcmp (json_object_get_string_member (json_node_get_object (l->data), "type"), "chat")
+          == 0)
+        {
+          json_node_unref (l->data);
+          g_queue_delete_link (&fl->chatter->msgs, l);
+          fl->echoed++;
+        }
+      l = next;
+    }
+  if (fl->hub->slow_drops > 0)
+    return TRUE;
+  /* The slow one stays alive: it answers the heartbeat without reading. */
+  if (now - fl->last_pong >= G_USEC_PER_SEC)
+    {
+      raw_send_text (fl->slow, "{\"type\":\"pong\"}");
+      fl->last_pong = now;
+    }
+  g_assert_cmpuint (fl->sent, <, 4000); /* 32 MB relayed: the cap never came */
+  if (fl->echoed == fl->sent)
+    {
+      cli_send (fl->chatter, fl->text);
+      fl->sent++;
+    }
+  return FALSE;
+}
+
+static gboolean
+cond_one_conn (gpointer data)
+{
+  return conn_count (data) == 1;
+}
+
+/* A participant that keeps answering pings but never reads: its unsent
+ * backlog stops at the cap, it is dropped (close 4008) into the reconnect
+ * grace, and its connection goes. */
+static void
+test_slow_reader (Fixture *f, gconstpointer data)
+{
+  g_autofree char *token
+      = token_for (f, f->conf, f->school_b, LC_CONFERENCE_ROLE_PARTICIPANT, "Slow", "slow", 0);
+  LcConferenceHub *hub = lc_app_get_conference_hub (f->ts->app);
+  Cli *a = cli_enter (f, f->conf, f->school_a, LC_CONFERENCE_ROLE_HOST, "alice", NULL);
+  Raw *slow = raw_enter (f, f->conf, token);
+  g_autoptr (GString) text = g_string_new ("{\"type\":\"chat\",\"text\":\"");
+  g_autoptr (JsonNode) joined = cli_wait (a, "peer-joined");
+  g_autoptr (JsonNode) state = NULL, chat = NULL;
+  Flood fl = { a, slow, hub, NULL, 0, 0, 0 };
+
+  g_assert_cmpstr (member (joined, "peer.id"), ==, "slow");
+  for (guint i = 0; i < LC_SIG_CHAT_MAX_CHARS; i++)
+    g_string_append (text, "\xF0\x9F\x98\x80"); /* 4 bytes each: ~8 KB a message */
+  g_string_append (text, "\"}");
+  fl.text = text->str;
+  fl.last_pong = g_get_monotonic_time ();
+  lc_test_wait_for (f->ts, cond_flood, &fl, 120000);
+
+  /* The hub's own accounting: the backlog reached the cap, never passed it. */
+  g_assert_cmpuint (hub->slow_drops, ==, 1);
+  g_assert_cmpuint (hub->backlog_peak, <=, LC_SIG_SEND_BACKLOG_MAX);
+  g_assert_cmpuint (hub->backlog_peak, >, LC_SIG_SEND_BACKLOG_MAX - 2 * text->len);
+  /* The usual drop: reconnecting for the others, then the socket goes. */
+  state = cli_wait (a, "peer-state");
+  g_assert_cmpstr (member (state, "peer"), ==, "slow");
+  g_assert_cmpstr (member (state, "state"), ==, "reconnecting");
+  lc_test_wait_for (f->ts, cond_one_conn, f, 4000); /* aborted: no 5 s close wait */
+  /* The room goes on. */
+  cli_send (a, "{\"type\":\"chat\",\"text\":\"still here\"}");
+  chat = cli_wait (a, "chat");
+  g_assert_cmpstr (member (chat, "text"), ==, "still here");
+  g_assert_cmpuint (hub->slow_drops, ==, 1);
+  raw_free (slow);
+  cli_free (a);
+}
+
+/* A school that declines, or leaves the invite list, leaves the room. */
+static void
+test_declined_school_removed (Fixture *f, gconstpointer data)
+{
+  LcStore *store = lc_app_get_store (f->ts->app);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LcConference) c = lc_store_get_conference (store, f->conf, &error);
+  g_autofree char *op = lc_test_operator_token (f->ts);
+  g_autofree char *decline = g_strdup_printf ("/api/v1/conferences/%s/decline", f->conf);
+  g_autofree char *path = g_strdup_printf ("/api/v1/conferences/%s", f->conf);
+  g_autofree char *body_b = g_strdup_printf ("{\"school_id\":\"%s\"}", f->school_b);
+  g_autofree char *only_b = g_strdup_printf ("{\"invited_school_ids\":[\"%s\"]}", f->school_b);
+  g_autoptr (LcTestResponse) declined = NULL, patched = NULL;
+  g_autoptr (JsonNode) j1 = NULL, j2 = NULL, removed = NULL, left = NULL, removed2 = NULL,
+                       left2 = NULL, left_c = NULL;
+  Cli *a, *b, *x;
+
+  g_assert_no_error (error);
+  g_ptr_array_add (c->invites, lc_conference_invite_new (f->school_c, LC_INVITE_ACCEPTED));
+  g_assert_true (lc_store_update_conference (store, c, &error));
+  g_assert_no_error (error);
+  a = cli_enter (f, f->conf, f->school_a, LC_CONFERENCE_ROLE_HOST, "alice", NULL);
+  b = cli_enter (f, f->conf, f->school_b, LC_CONFERENCE_ROLE_PARTICIPANT, "bob", NULL);
+  x = cli_enter (f, f->conf, f->school_c, LC_CONFERENCE_ROLE_PARTICIPANT, "cid", NULL);
+  j1 = cli_wait (a, "peer-joined");
+  j2 = cli_wait (a, "peer-joined");
+
+  /* School B declines through the API: bob goes. */
+  declined = lc_test_request (f->ts, "POST", decline, body_b, op, NULL);
+  g_assert_cmpuint (declined->status, ==, 200);
+  removed = cli_wait (b, "removed");
+  g_assert_cmpstr (member (removed, "reason"), ==, "school");
+  g_assert_cmpuint (cli_wait_closed (b), ==, 4403);
+  left = cli_wait (a, "peer-left");
+  g_assert_cmpstr (member (left, "peer"), ==, "bob");
+  g_assert_cmpstr (member (left, "reason"), ==, "removed");
+  left_c = cli_wait (x, "peer-left");
+  g_assert_cmpstr (member (left_c, "peer"), ==, "bob");
+  cli_free (b);
+
+  /* A PATCH drops school C from the invite list: cid goes. */
+  patched = lc_test_request (f->ts, "PATCH", path, only_b, op, NULL);
+  g_assert_cmpuint (patched->status, ==, 200);
+  removed2 = cli_wait (x, "removed");
+  g_assert_cmpstr (member (removed2, "reason"), ==, "school");
+  g_assert_cmpuint (cli_wait_closed (x), ==, 4403);
+  left2 = cli_wait (a, "peer-left");
+  g_assert_cmpstr (member (left2, "peer"), ==, "cid");
+  g_assert_cmpstr (member (left2, "reason"), ==, "removed");
+  cli_free (x);
+  g_assert_cmpuint (lc_conference_hub_count (lc_app_get_conference_hub (f->ts->app), f->conf), ==, 1);
+  assert_nothing_else (a);
+  cli_free (a);
+}
+
+/* Times moved later while the room is open: those inside stay (told the new
+ * times), newcomers wait in the lobby until the new opening. */
+static void
+test_moved_later (Fixture *f, gconstpointer data)
+{
+  LcStore *store = lc_app_get_store (f->ts->app);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LcConference) c = NULL;
+  g_autoptr (JsonNode) resched = NULL, lobby = NULL, chat = NULL;
+  g_autofree char *tb = token_for (f, f->conf, f->school_b, LC_CONFERENCE_ROLE_PARTICIPANT, "Bob", "bob", 0);
+  gint64 now = lc_time_now ();
+  g_autofree char *starts = lc_time_format_rfc3339 (now + 3600);
+  g_autofree char *ends = lc_time_format_rfc3339 (now + 7200);
+  Cli *a = cli_enter (f, f->conf, f->school_a, LC_CONFERENCE_ROLE_HOST, "alice", NULL);
+  Cli *b;
+  JsonObject *o;
+
+  c = lc_store_get_conference (store, f->conf, &error);
+  g_assert_no_error (error);
+  c->starts_at = now + 3600;
+  c->ends_at = now + 7200;
+  g_assert_true (lc_store_update_conference (store, c, &error));
+  g_assert_no_error (error);
+  lc_conference_hub_conference_changed (lc_app_get_conference_hub (f->ts->app), f->conf);
+
+  resched = cli_wait (a, "rescheduled");
+  o = json_node_get_object (resched);
+  g_assert_false (json_object_get_boolean_member (o, "open"));
+  g_assert_cmpstr (json_object_get_string_member (o, "starts_at"), ==, starts);
+  g_assert_cmpstr (json_object_get_string_member (o, "ends_at"), ==, ends);
+
+  b = cli_connect (f, f->conf, NULL, NULL);
+  cli_join (b, tb, NULL, NULL);
+  lobby = cli_wait (b, "lobby");
+  g_assert_cmpstr (member (lobby, "starts_at"), ==, starts);
+  assert_nothing_else (b);
+
+  /* alice is still in the room, and alone there. */
+  g_assert_cmpuint (lc_conference_hub_count (lc_app_get_conference_hub (f->ts->app), f->conf), ==, 1);
+  cli_send (a, "{\"type\":\"chat\",\"text\":\"still on\"}");
+  chat = cli_wait (a, "chat");
+  assert_nothing_else (a);
+  cli_free (b);
+  cli_free (a);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -885,5 +1201,11 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/signaling/waiting-off-mesh", Fixture, mesh2, fixture_setup,
               test_waiting_off_mesh, fixture_teardown);
+  g_test_add ("/signaling/slow-reader", Fixture, flood_cfg, fixture_setup, test_slow_reader,
+              fixture_teardown);
+  g_test_add ("/signaling/declined-school-removed", Fixture, NULL, fixture_setup,
+              test_declined_school_removed, fixture_teardown);
+  g_test_add ("/signaling/moved-later", Fixture, NULL, fixture_setup, test_moved_later,
+              fixture_teardown);
   return g_test_run ();
 }
