@@ -20,7 +20,10 @@
  * A publisher gap drains the pipeline (EOS: the last segment is closed),
  * then the packager is "drained" (signal, lc_hls_packager_is_drained) and
  * the next publisher gets a new pipeline whose first segment carries
- * EXT-X-DISCONTINUITY. finish() drains too, then writes ENDLIST.
+ * EXT-X-DISCONTINUITY. finish() drains too, then writes ENDLIST. A codec
+ * change, or a media kind that comes after the short wait for it (the
+ * running pipeline packages the other kind alone), drains and rebuilds the
+ * same way, within the session.
  *
  * Threads: set_caps/push run on the ingest's streaming threads and only touch
  * the fields under `lock` (LC_HLS_LOCK) and the appsrcs. Everything else —
@@ -950,11 +953,24 @@ reconsider (LcHlsPackager *self)
   gboolean video_ok = video == NULL || caps_are_h264 (video);
   if (self->phase == PHASE_RUNNING)
     {
+      gboolean audio_ok = audio != NULL && caps_are_opus (audio);
+
       /* A codec the running pipeline cannot take: close it (splitmuxsink
-       * would wait for the kind no longer fed). The next one is rebuilt. */
+       * would wait for the kind no longer fed). Or a kind it lacks that can
+       * be packaged now (video that came after the wait for it: a publisher
+       * whose video starts late, a transcoder's first output): close it too,
+       * or this session's HLS would never get that kind. Either way the
+       * next pipeline is built from the current caps; its first segment is
+       * a DISCONTINUITY and starts on a requested keyframe. */
       if ((self->pipeline_kind[LC_MEDIA_VIDEO] && !video_ok)
-          || (self->pipeline_kind[LC_MEDIA_AUDIO] && audio != NULL && !caps_are_opus (audio)))
-        start_drain (self);
+          || (self->pipeline_kind[LC_MEDIA_AUDIO] && audio != NULL && !audio_ok)
+          || (!self->pipeline_kind[LC_MEDIA_VIDEO] && video != NULL && video_ok)
+          || (!self->pipeline_kind[LC_MEDIA_AUDIO] && audio_ok))
+        {
+          GST_INFO ("lesson %s: hls pipeline %u rebuilt for the current caps", self->lesson_id,
+                    self->generation);
+          start_drain (self);
+        }
       return;
     }
   if (self->phase != PHASE_NONE || self->publisher_gone || !self->started)

@@ -3,8 +3,9 @@
  * playlist, from the files through GStreamer, and from ffprobe), decoding of
  * video and AAC audio, ENDLIST, a publisher gap → "drained" → DISCONTINUITY,
  * old segments removed, a broken output directory → FAILED without disturbing
- * another consumer, VP8 → UNAVAILABLE; fed directly (no channel): the timestamp
- * guards and the silence that fills an audio gap. */
+ * another consumer, VP8 → UNAVAILABLE, video that starts seconds after the
+ * audio → the audio-only pipeline is rebuilt with video; fed directly (no
+ * channel): the timestamp guards and the silence that fills an audio gap. */
 #include <math.h>
 #include <glib/gstdio.h>
 #include <gst/app/gstappsink.h>
@@ -953,6 +954,137 @@ test_video_only (Fixture *fx, gconstpointer data)
     }
 }
 
+/* A publisher whose video starts late (a loaded machine, a transcoder's
+ * first output): audio alone is packaged after the short wait for video;
+ * when video comes, the pipeline is rebuilt with both (DISCONTINUITY, the
+ * new segment on a requested keyframe), and the other consumers go on. */
+#define VIDEO_DELAY (3 * GST_SECOND)
+
+typedef struct
+{
+  LcChannel *channel;
+  GstElement *encoder; /* ref: the keyframe function outlives the feeder */
+  gint video_fed;
+} LateFeed;
+
+/* Any thread (the channel's keyframe function). */
+static void
+late_feed_keyframe (gpointer data)
+{
+  LateFeed *feed = data;
+
+  gst_element_send_event (
+      feed->encoder, gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0));
+}
+
+static void
+feed_late_video (LcMediaKind kind, GstCaps *caps, GstBuffer *buffer, gpointer data)
+{
+  LateFeed *feed = data;
+
+  if (kind == LC_MEDIA_VIDEO)
+    {
+      if (GST_BUFFER_PTS (buffer) < VIDEO_DELAY)
+        return; /* no video yet, not even its caps */
+      g_atomic_int_inc (&feed->video_fed);
+    }
+  lc_channel_set_caps (feed->channel, kind, caps);
+  lc_channel_push (feed->channel, kind, buffer);
+}
+
+typedef struct
+{
+  Fixture *fx;
+  guint after; /* segments wanted after the first discontinuity */
+} DiscontinuityWait;
+
+static gboolean
+have_segments_after_discontinuity (gpointer data)
+{
+  DiscontinuityWait *wait = data;
+  g_autoptr (Playlist) playlist = playlist_read (wait->fx->dir);
+
+  if (playlist == NULL)
+    return FALSE;
+  for (guint i = 0; i < playlist->uris->len; i++)
+    if (g_array_index (playlist->discontinuous, gboolean, i))
+      return playlist->uris->len >= i + wait->after;
+  return FALSE;
+}
+
+static void
+test_late_video (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TestCounter) counter = g_object_new (TEST_TYPE_COUNTER, NULL);
+  LateFeed feed = { fx->channel, NULL, 0 };
+
+  start_packager (fx, 1, 20);
+  lc_channel_add_consumer (fx->channel, LC_CONSUMER (counter));
+  Feeder *feeder = feeder_new (feed_late_video, &feed);
+  feed.encoder = gst_object_ref (feeder->encoder);
+  g_assert_true (
+      lc_channel_attach_publisher (fx->channel, &feed, late_feed_keyframe, &feed, &error));
+  g_assert_no_error (error);
+  feeder_start (feeder);
+
+  /* Two complete segments of the rebuilt pipeline (the first one is closed
+   * once the second has begun). Without the rebuild no discontinuity comes:
+   * the audio-only pipeline would run to the end. */
+  DiscontinuityWait wait = { fx, 2 };
+  run_until (have_segments_after_discontinuity, &wait, 30000);
+  gint pushes = g_atomic_int_get (&counter->pushes);
+  g_assert_cmpint (g_atomic_int_get (&feed.video_fed), >, 0);
+  g_autoptr (Playlist) playlist = playlist_read (fx->dir);
+  g_test_message ("playlist:\n%s", playlist->text);
+  g_assert_cmpint (lc_hls_packager_get_state (fx->hls), ==, LC_HLS_LIVE);
+
+  guint first = 0;
+  while (!g_array_index (playlist->discontinuous, gboolean, first))
+    first++;
+  /* Before the video came: audio alone (the wait for video was over). */
+  g_assert_cmpuint (first, >=, 1);
+  for (guint i = 0; i < first; i++)
+    {
+      g_autofree char *path = segment_path (fx, g_ptr_array_index (playlist->uris, i));
+      Probe probe;
+
+      probe_segment (path, &probe);
+      g_assert_false (probe.have_video);
+      g_assert_true (probe.have_audio);
+      g_assert_cmpuint (probe.audio_buffers, >, 0);
+    }
+  /* From the discontinuity on: video (from a keyframe: every picture
+   * decodes) and the audio goes on; only one discontinuity. */
+  for (guint i = first; i < playlist->uris->len; i++)
+    {
+      g_autofree char *path = segment_path (fx, g_ptr_array_index (playlist->uris, i));
+      Probe probe;
+
+      if (i > first)
+        g_assert_false (g_array_index (playlist->discontinuous, gboolean, i));
+      probe_segment (path, &probe);
+      g_test_message ("%s: %u frames, %u audio buffers",
+                      (char *)g_ptr_array_index (playlist->uris, i), probe.video_frames,
+                      probe.audio_buffers);
+      g_assert_true (probe.have_video);
+      g_assert_cmpuint (probe.video_frames, >=, 10);
+      g_assert_true (probe.have_audio);
+      g_assert_cmpuint (probe.audio_buffers, >, 0);
+      g_assert_cmpuint (probe.backwards, ==, 0);
+    }
+  check_segments (fx, playlist, first + 1, playlist->uris->len, 1.0);
+
+  /* The other consumer was never disturbed: it keeps receiving. */
+  g_assert_cmpuint (lc_channel_get_consumer_count (fx->channel), ==, 2);
+  CountWait more = { counter, pushes + 50 };
+  run_until (counter_reached, &more, 10000);
+
+  lc_channel_detach_publisher (fx->channel, &feed);
+  feeder_free (feeder);
+  gst_object_unref (feed.encoder);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -969,6 +1101,8 @@ main (int argc, char **argv)
   g_test_add ("/streamer/hls/vp8", Fixture, NULL, fixture_setup, test_vp8, fixture_teardown);
   g_test_add ("/streamer/hls/guards", Fixture, NULL, fixture_setup, test_guards, fixture_teardown);
   g_test_add ("/streamer/hls/video-only", Fixture, NULL, fixture_setup, test_video_only,
+              fixture_teardown);
+  g_test_add ("/streamer/hls/late-video", Fixture, NULL, fixture_setup, test_late_video,
               fixture_teardown);
   return g_test_run ();
 }
