@@ -18,7 +18,6 @@
 #include "common/lc-join-token.h"
 #include "common/lc-json.h"
 #include "common/lc-time.h"
-#include "signaling/lc-http-server.h"
 #include "streamer/lc-ice.h"
 
 G_DEFINE_FINAL_TYPE (LcConferenceHub, lc_conference_hub, G_TYPE_OBJECT)
@@ -26,8 +25,8 @@ G_DEFINE_FINAL_TYPE (LcConferenceHub, lc_conference_hub, G_TYPE_OBJECT)
 static void room_free (Room *room);
 
 /* A snapshot of the clients: handling one may free others. */
-static GPtrArray *
-clients_snapshot (LcConferenceHub *hub)
+GPtrArray *
+lc_hub_clients_snapshot (LcConferenceHub *hub)
 {
   GPtrArray *out = g_ptr_array_new ();
   GHashTableIter iter;
@@ -38,7 +37,6 @@ clients_snapshot (LcConferenceHub *hub)
     g_ptr_array_add (out, key);
   return out;
 }
-static void client_drop (Client *client, const char *why);
 
 /* ---- small helpers ---- */
 
@@ -60,75 +58,6 @@ attach_timeout (LcConferenceHub *hub, gint64 ms, GSourceFunc func, gpointer data
   g_source_set_callback (source, func, data, NULL);
   g_source_attach (source, hub->context);
   return source;
-}
-
-/* ---- output accounting ----
- *
- * libsoup 3.2 queues outgoing frames without limit. The hub counts the
- * payload bytes it hands to each socket; the connection counts those that
- * left (lc_websocket_get_bytes_written, above TLS): the difference is what
- * waits in libsoup's queue. A socket whose backlog would pass
- * send_backlog_max gets nothing more and is dropped (close 4008, then the
- * reconnect grace); so is one whose backlog has not moved for three
- * heartbeats (the kernel's send buffer full all that time). */
-
-static gboolean on_slow_idle (gpointer data);
-
-/* Unsent payload bytes; moves the progress clock when bytes left or none
- * wait. */
-static gint64
-client_backlog (Client *client, gint64 now)
-{
-  gint64 written = lc_websocket_get_bytes_written (client->ws);
-
-  if (written < 0)
-    return 0; /* not a counted connection */
-  if (written != client->written_seen || written >= client->handed)
-    {
-      client->written_seen = written;
-      client->progress_us = now;
-    }
-  return MAX (0, client->handed - written);
-}
-
-static void
-mark_too_slow (Client *client)
-{
-  LcConferenceHub *hub = client->hub;
-
-  if (client->too_slow)
-    return;
-  client->too_slow = TRUE;
-  if (hub->slow_idle == NULL && !hub->shut_down)
-    {
-      hub->slow_idle = g_idle_source_new ();
-      /* Not below I/O: a busy room would starve an idle-priority source. */
-      g_source_set_priority (hub->slow_idle, G_PRIORITY_DEFAULT);
-      g_source_set_callback (hub->slow_idle, on_slow_idle, hub, NULL);
-      g_source_attach (hub->slow_idle, hub->context);
-    }
-}
-
-gboolean
-lc_hub_client_send_text (Client *client, const char *text)
-{
-  LcConferenceHub *hub = client->hub;
-  gsize len = strlen (text);
-  gint64 backlog;
-
-  if (client->state == CLIENT_GONE || client->too_slow
-      || soup_websocket_connection_get_state (client->ws) != SOUP_WEBSOCKET_STATE_OPEN)
-    return FALSE;
-  backlog = client_backlog (client, g_get_monotonic_time ());
-  if ((gsize) backlog + len > hub->send_backlog_max)
-    {
-      mark_too_slow (client);
-      return FALSE;
-    }
-  soup_websocket_connection_send_text (client->ws, text);
-  client->handed += (gint64) len;
-  hub->backlog_peak = MAX (hub->backlog_peak, (gsize) backlog + len);
-  return TRUE;
 }
 
 void
@@ -181,9 +110,9 @@ lc_hub_client_close (Client *client, gushort code, const char *reason)
 }
 
 /* An error that ends the socket: error message, then close. */
-static void
-client_refuse (Client *client, const char *code, gushort close_code, const char *ref,
-               const char *message)
+void
+lc_hub_client_refuse (Client *client, const char *code, gushort close_code, const char *ref,
+                      const char *message)
 {
   lc_hub_send_object (client, lc_sig_error_new (code, message, ref));
   g_debug ("socket %" G_GUINT64_FORMAT " conference %s: refused (%s)", client->serial,
@@ -535,7 +464,7 @@ refuse_mesh (Client *client, Room *room)
       "(the server cannot relay media for larger rooms yet)",
       room->hub->mesh_max);
 
-  client_refuse (client, "mesh-limit", LC_SIG_CLOSE_FORBIDDEN, NULL, message);
+  lc_hub_client_refuse (client, "mesh-limit", LC_SIG_CLOSE_FORBIDDEN, NULL, message);
 }
 
 /* ---- room clock ---- */
@@ -769,15 +698,17 @@ resolve_identity (Client *client, const LcConference *conf, const char *token,
 
       if (claims == NULL)
         {
-          client_refuse (client, "invalid-token", LC_SIG_CLOSE_UNAUTHORIZED, ref, error->message);
+          lc_hub_client_refuse (client, "invalid-token", LC_SIG_CLOSE_UNAUTHORIZED, ref,
+                                error->message);
           return FALSE;
         }
       invite = lc_conference_find_invite (conf, claims->school_id);
       if (g_strcmp0 (claims->school_id, conf->host_school_id) != 0
           && (invite == NULL || invite->status == LC_INVITE_DECLINED))
         {
-          client_refuse (client, "not-invited", LC_SIG_CLOSE_FORBIDDEN, ref,
-                         "the school of this join link does not take part in the conference");
+          lc_hub_client_refuse (
+              client, "not-invited", LC_SIG_CLOSE_FORBIDDEN, ref,
+              "the school of this join link does not take part in the conference");
           return FALSE;
         }
       who->role = claims->role;
@@ -790,8 +721,8 @@ resolve_identity (Client *client, const LcConference *conf, const char *token,
     }
   if (client->account_id == NULL)
     {
-      client_refuse (client, "unauthorized", LC_SIG_CLOSE_UNAUTHORIZED, ref,
-                     "join with a join link (token) or log in first");
+      lc_hub_client_refuse (client, "unauthorized", LC_SIG_CLOSE_UNAUTHORIZED, ref,
+                            "join with a join link (token) or log in first");
       return FALSE;
     }
   if (client->account_role == LC_ROLE_OPERATOR
@@ -806,8 +737,8 @@ resolve_identity (Client *client, const LcConference *conf, const char *token,
     who->role = LC_CONFERENCE_ROLE_PARTICIPANT;
   else
     {
-      client_refuse (client, "not-invited", LC_SIG_CLOSE_FORBIDDEN, ref,
-                     "your school is not taking part in this conference");
+      lc_hub_client_refuse (client, "not-invited", LC_SIG_CLOSE_FORBIDDEN, ref,
+                            "your school is not taking part in this conference");
       return FALSE;
     }
   who->id = g_strdup_printf ("a:%s", client->account_id);
@@ -885,17 +816,19 @@ handle_join (Client *client, JsonObject *o, const char *ref)
   conf = lc_store_get_conference (hub->store, client->conference_id, &error);
   if (conf == NULL)
     {
-      client_refuse (client, "room-closed", LC_SIG_CLOSE_GONE, ref, "no such conference");
+      lc_hub_client_refuse (client, "room-closed", LC_SIG_CLOSE_GONE, ref, "no such conference");
       return;
     }
   if (conf->status == LC_CONFERENCE_CANCELLED)
     {
-      client_refuse (client, "cancelled", LC_SIG_CLOSE_GONE, ref, "the conference was cancelled");
+      lc_hub_client_refuse (client, "cancelled", LC_SIG_CLOSE_GONE, ref,
+                            "the conference was cancelled");
       return;
     }
   if (conf->status == LC_CONFERENCE_ENDED || now >= conf->ends_at)
     {
-      client_refuse (client, "room-closed", LC_SIG_CLOSE_GONE, ref, "the conference is over");
+      lc_hub_client_refuse (client, "room-closed", LC_SIG_CLOSE_GONE, ref,
+                            "the conference is over");
       return;
     }
   if (!resolve_identity (client, conf, token, client_id, ref, &who))
@@ -918,8 +851,8 @@ handle_join (Client *client, JsonObject *o, const char *ref)
     room = room_new (hub, g_steal_pointer (&conf));
   if (g_hash_table_contains (room->removed, who.id))
     {
-      client_refuse (client, "forbidden", LC_SIG_CLOSE_FORBIDDEN, ref,
-                     "the host removed you from this conference");
+      lc_hub_client_refuse (client, "forbidden", LC_SIG_CLOSE_FORBIDDEN, ref,
+                            "the host removed you from this conference");
       who_clear (&who);
       lc_hub_room_maybe_free (room);
       return;
@@ -930,8 +863,8 @@ handle_join (Client *client, JsonObject *o, const char *ref)
     {
       /* A per-school id carries the client_id every peer sees: another link
        * of that school must not take the identity over with its role. */
-      client_refuse (client, "forbidden", LC_SIG_CLOSE_FORBIDDEN, ref,
-                     "this identity is already in the room with another role");
+      lc_hub_client_refuse (client, "forbidden", LC_SIG_CLOSE_FORBIDDEN, ref,
+                            "this identity is already in the room with another role");
       who_clear (&who);
       return;
     }
@@ -952,7 +885,7 @@ handle_join (Client *client, JsonObject *o, const char *ref)
           "your school already has %d participants in this conference, its limit",
           room->conf->max_participants_per_school);
 
-      client_refuse (client, "room-full", LC_SIG_CLOSE_FORBIDDEN, ref, message);
+      lc_hub_client_refuse (client, "room-full", LC_SIG_CLOSE_FORBIDDEN, ref, message);
       who_clear (&who);
       lc_hub_room_maybe_free (room);
       return;
@@ -1019,7 +952,7 @@ take_token (Client *client, const char *ref)
       g_message ("socket %" G_GUINT64_FORMAT " conference %s: flooding; closed", client->serial,
                  client->conference_id);
       lc_hub_send_error (client, "rate-limited", ref, "too many messages; closing");
-      client_drop (client, "flood");
+      lc_hub_client_drop (client, "flood");
       lc_hub_client_close (client, LC_SIG_CLOSE_RATE, "rate-limited");
       return FALSE;
     }
@@ -1135,8 +1068,8 @@ on_ws_message (SoupWebsocketConnection *ws, gint kind, GBytes *message, gpointer
 }
 
 /* The socket went away (network, dead peer, flood) without "leave". */
-static void
-client_drop (Client *client, const char *why)
+void
+lc_hub_client_drop (Client *client, const char *why)
 {
   Participant *p = client->participant;
 
@@ -1169,45 +1102,9 @@ on_ws_closed (SoupWebsocketConnection *ws, gpointer data)
   if (client->state != CLIENT_GONE)
     {
       client->state = CLIENT_GONE;
-      client_drop (client, "closed");
+      lc_hub_client_drop (client, "closed");
     }
   g_hash_table_remove (hub->clients, client);
-}
-
-/* Too slow a reader: treated like a network drop (reconnect grace). */
-static void
-client_drop_slow (Client *client, const char *why)
-{
-  LcConferenceHub *hub = client->hub;
-
-  g_message ("socket %" G_GUINT64_FORMAT " conference %s: %s; dropped", client->serial,
-             client->conference_id, why);
-  hub->slow_drops++;
-  client_drop (client, "too slow");
-  lc_hub_client_close (client, LC_SIG_CLOSE_TOO_SLOW, "too slow");
-  /* The close frame waits behind the backlog the peer does not read: abort
-   * (libsoup drops its queue and closes now; "closed" frees the client). */
-  GIOStream *io = soup_websocket_connection_get_io_stream (client->ws);
-
-  g_output_stream_close (g_io_stream_get_output_stream (io), NULL, NULL);
-}
-
-static gboolean
-on_slow_idle (gpointer data)
-{
-  LcConferenceHub *hub = data;
-  g_autoptr (GPtrArray) clients = clients_snapshot (hub);
-
-  g_clear_pointer (&hub->slow_idle, g_source_unref);
-  for (guint i = 0; i < clients->len; i++)
-    {
-      Client *client = clients->pdata[i];
-
-      if (g_hash_table_contains (hub->clients, client) && client->too_slow
-          && client->state != CLIENT_GONE)
-        client_drop_slow (client, "unsent backlog over the limit");
-    }
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -1216,50 +1113,6 @@ on_ws_error (SoupWebsocketConnection *ws, GError *error, gpointer data)
   Client *client = data;
 
   g_debug ("socket %" G_GUINT64_FORMAT ": %s", client->serial, error->message);
-}
-
-/* Heartbeat: ping every interval, drop after three silent intervals, and
- * close sockets that never joined. */
-static gboolean
-on_tick (gpointer data)
-{
-  LcConferenceHub *hub = data;
-  g_autoptr (GPtrArray) clients = clients_snapshot (hub);
-  gint64 now = g_get_monotonic_time ();
-
-  for (guint i = 0; i < clients->len; i++)
-    {
-      Client *client = clients->pdata[i];
-
-      if (!g_hash_table_contains (hub->clients, client) || client->state == CLIENT_GONE)
-        continue;
-      if (client->state == CLIENT_HELLO)
-        {
-          if (now - client->connected_us >= LC_SIG_JOIN_TIMEOUT_S * G_USEC_PER_SEC)
-            client_refuse (client, "unauthorized", LC_SIG_CLOSE_TIMEOUT, NULL,
-                           "no join message within 10 seconds");
-          continue;
-        }
-      if (client_backlog (client, now) > 0 && now - client->progress_us >= 3 * hub->heartbeat_us)
-        {
-          client_drop_slow (client, "nothing written for 3 heartbeats");
-          continue;
-        }
-      if (now - client->last_rx_us >= 3 * hub->heartbeat_us)
-        {
-          g_info ("socket %" G_GUINT64_FORMAT " conference %s: silent for 3 heartbeats; dropped",
-                  client->serial, client->conference_id);
-          client_drop (client, "timeout");
-          lc_hub_client_close (client, LC_SIG_CLOSE_TIMEOUT, "heartbeat timeout");
-          continue;
-        }
-      if (now - client->last_ping_us >= hub->heartbeat_us)
-        {
-          client->last_ping_us = now;
-          lc_hub_send_type (client, "ping");
-        }
-    }
-  return G_SOURCE_CONTINUE;
 }
 
 /* ---- the object ---- */
@@ -1327,7 +1180,7 @@ lc_conference_hub_new (LcStore *store, LcConfig *config, GBytes *join_key)
   hub->warning_s = lc_config_get_int (config, "conferences.close_warning") * 60;
   hub->mesh_max = (guint) lc_config_get_int (config, "conferences.mesh_max_participants");
   hub->send_backlog_max = LC_SIG_SEND_BACKLOG_MAX;
-  hub->tick = attach_timeout (hub, MAX (250, heartbeat_s * 1000 / 4), on_tick, hub);
+  hub->tick = attach_timeout (hub, MAX (250, heartbeat_s * 1000 / 4), lc_hub_tick, hub);
   return hub;
 }
 
@@ -1567,7 +1420,7 @@ lc_conference_hub_shutdown (LcConferenceHub *hub)
     }
   g_hash_table_remove_all (hub->rooms);
 
-  clients = clients_snapshot (hub);
+  clients = lc_hub_clients_snapshot (hub);
   for (guint i = 0; i < clients->len; i++)
     if (g_hash_table_contains (hub->clients, clients->pdata[i]))
       lc_hub_client_close (clients->pdata[i], LC_SIG_CLOSE_GOING_AWAY, "server shutting down");

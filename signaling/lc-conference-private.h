@@ -1,7 +1,7 @@
-/* lc-conference-private.h — what lc-conference-hub.c and
- * lc-conference-protocol.c share: the room, participant and socket state and
- * the protocol's pure helpers (message checks, JSON builders). Tests may
- * include it; nothing else should. */
+/* lc-conference-private.h — what the conference hub's files share
+ * (lc-conference-hub.c, -room.c, -liveness.c, -protocol.c): the room,
+ * participant and socket state and the protocol's pure helpers (message
+ * checks, JSON builders). Tests may include it; nothing else should. */
 #pragma once
 
 #include <json-glib/json-glib.h>
@@ -165,16 +165,21 @@ struct _LcConferenceHub
 };
 
 
-/* Hand text to the socket unless it is closing or its unsent backlog would
- * pass send_backlog_max (then it is marked too slow and dropped from an
- * idle callback, so callers may be iterating rooms). FALSE: not sent. */
-gboolean lc_hub_client_send_text (Client *client, const char *text);
+/* A snapshot of the hub's clients (handling one may free others).
+ * (transfer container) */
+GPtrArray *lc_hub_clients_snapshot (LcConferenceHub *hub);
 void lc_hub_send_object (Client *client, JsonObject *o); /* takes o */
 void lc_hub_send_type (Client *client, const char *type);
 void lc_hub_send_error (Client *client, const char *code, const char *ref, const char *format,
                         ...) G_GNUC_PRINTF (4, 5);
 /* Close the socket (detached from its participant); freed on "closed". */
 void lc_hub_client_close (Client *client, gushort code, const char *reason);
+/* An error that ends the socket: the error message, then close. */
+void lc_hub_client_refuse (Client *client, const char *code, gushort close_code, const char *ref,
+                           const char *message);
+/* The socket went away (network, dead peer, flood, too slow) without
+ * "leave": its participant, if any, starts the reconnect grace. */
+void lc_hub_client_drop (Client *client, const char *why);
 /* To every participant in the room with a socket except skip (takes o). */
 void lc_hub_broadcast (Room *room, Participant *skip, JsonObject *o);
 void lc_hub_send_to_hosts (Room *room, JsonObject *o);
@@ -186,6 +191,16 @@ void lc_hub_enter_room (Room *room, Participant *p);
 gboolean lc_hub_mesh_full (Room *room);
 /* Everybody out with "ended" (reason host|time|cancelled); frees the room. */
 void lc_hub_room_end (Room *room, const char *reason);
+
+/* ---- socket liveness (lc-conference-liveness.c) ---- */
+
+/* Hand text to the socket unless it is closing or its unsent backlog would
+ * pass send_backlog_max (then it is marked too slow and dropped from an
+ * idle callback, so callers may be iterating rooms). FALSE: not sent. */
+gboolean lc_hub_client_send_text (Client *client, const char *text);
+/* The heartbeat (a GSourceFunc on the hub, every heartbeat_interval / 4):
+ * pings, dead-peer and join timeouts, sockets whose backlog is stuck. */
+gboolean lc_hub_tick (gpointer data);
 
 /* ---- room messages (lc-conference-room.c) ---- */
 void lc_hub_handle_relay (Client *client, JsonObject *o, const char *type, const char *ref);

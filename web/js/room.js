@@ -8,7 +8,9 @@
 // states, host controls (waiting room, remove, ask to mute, end for
 // everyone), the closing warning, leave; after a network drop it reconnects
 // by itself (same client_id) and says so, and a resumed join re-offers to
-// everyone.
+// everyone. When the host moves the conference's times ("rescheduled") the
+// shown times and the closing countdown follow and a status line says so; a
+// removal says whether the host or the school's withdrawal was the reason.
 
 import { ApiError, api, errorMessage } from './api.js';
 import { initAuth, openLogin } from './auth.js';
@@ -40,6 +42,8 @@ const state = {
   waiting: new Map(), // id → Peer (hosts)
   closesAt: null,
   closingAt: null,
+  closeWarningMs: null, // conferences.close_warning from the public config, when known
+  rescheduled: null, // { key, params }: the times moved while we were inside
   hand: false,
   joined: false, // had a welcome on this visit
   opened: false, // the socket was open at least once on this visit
@@ -169,7 +173,7 @@ function renderLobby() {
     els.lobbyStatus.textContent = t('room.lobbyText', { time: formatCityTime(new Date(state.lobby?.opens_at || 0)) });
   } else if (phase === 'waiting') {
     els.lobbyHeading.textContent = t('room.waitingHeading');
-    els.lobbyStatus.textContent = t('room.waitingText');
+    els.lobbyStatus.textContent = [t('room.waitingText'), text(state.rescheduled)].filter(Boolean).join(' ');
   }
   tickCountdowns();
 }
@@ -420,6 +424,7 @@ function onMessage(msg) {
   switch (msg.type) {
     case 'lobby':
       state.lobby = { opens_at: msg.opens_at };
+      updateTimes(msg);
       setPhase('lobby');
       break;
     case 'waiting':
@@ -496,9 +501,14 @@ function onMessage(msg) {
       state.closingAt = msg.at;
       tickCountdowns();
       break;
-    case 'removed':
-      finish({ key: 'room.end.removed', heading: 'room.endedHeading' });
+    case 'rescheduled':
+      onRescheduled(msg);
       break;
+    case 'removed': {
+      const keys = { host: 'room.end.removedHost', school: 'room.end.removedSchool' };
+      finish({ key: keys[msg.reason] || 'room.end.removed', heading: 'room.endedHeading' });
+      break;
+    }
     case 'denied':
       finish({ key: 'room.end.denied', heading: 'room.refusedHeading' });
       break;
@@ -516,6 +526,43 @@ function onMessage(msg) {
   }
 }
 
+/** New times (from "lobby" or "rescheduled"): the header shows them. */
+function updateTimes(msg) {
+  if (!state.info) return;
+  for (const name of ['opens_at', 'starts_at', 'ends_at'])
+    if (typeof msg[name] === 'string' && !Number.isNaN(Date.parse(msg[name]))) state.info[name] = msg[name];
+  renderHead();
+}
+
+/**
+ * The conference's times moved while we are in the room or the waiting room
+ * (we stay either way). The end moved: the closing countdown follows it. The
+ * server sends "closing" when the new warning time comes; when the new end is
+ * already inside the warning window it sends none, so the countdown starts
+ * here. open: false — the opening moved later, newcomers wait until then.
+ */
+function onRescheduled(msg) {
+  updateTimes(msg);
+  if (!state.info) return;
+  const starts = new Date(state.info.starts_at);
+  const ends = new Date(state.info.ends_at);
+  state.closesAt = state.info.ends_at;
+  if (state.closeWarningMs !== null) {
+    state.closingAt = ends.getTime() - Date.now() <= state.closeWarningMs ? state.info.ends_at : null;
+  } else if (state.closingAt) {
+    state.closingAt = state.info.ends_at;
+  }
+  state.rescheduled = {
+    key: msg.open === false ? 'room.rescheduledClosed' : 'room.rescheduled',
+    params: {
+      date: formatCityDate(starts), start: formatCityTime(starts), end: formatCityTime(ends),
+      opens: formatCityTime(new Date(state.info.opens_at)),
+    },
+  };
+  if (state.phase === 'room') announce(text(state.rescheduled));
+  renderLobby();
+}
+
 function onServerError(msg) {
   const fatal = ['invalid-token', 'unauthorized', 'not-invited', 'room-full', 'mesh-limit', 'room-closed', 'cancelled'];
   if (fatal.includes(msg.code)) return; // the close that follows ends the visit (onClosed)
@@ -531,6 +578,7 @@ function onWelcome(msg) {
   state.self = msg.you;
   state.hand = Boolean(msg.you?.hand);
   state.closesAt = msg.closes_at || null;
+  updateTimes(msg.conference || {});
   state.peers = new Map((msg.peers || []).filter((p) => p && p.id !== msg.you?.id).map((p) => [p.id, p]));
   state.waiting = new Map((msg.waiting || []).map((p) => [p.id, p]));
   // A resumed (or repeated) welcome starts every connection afresh: drop the old
@@ -744,7 +792,8 @@ async function main() {
     // a link works without an account
   }
   try {
-    await loadPublicConfig();
+    const minutes = (await loadPublicConfig()).conferences?.close_warning;
+    if (Number.isFinite(minutes)) state.closeWarningMs = minutes * 60_000;
   } catch {
     // times then show in the browser's zone
   }
