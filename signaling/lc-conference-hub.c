@@ -15,6 +15,7 @@
 
 #include "common/lc-crypto.h"
 #include "common/lc-error.h"
+#include "common/lc-source.h"
 #include "common/lc-join-token.h"
 #include "common/lc-json.h"
 #include "common/lc-time.h"
@@ -39,16 +40,6 @@ lc_hub_clients_snapshot (LcConferenceHub *hub)
 }
 
 /* ---- small helpers ---- */
-
-static void
-clear_source (GSource **source)
-{
-  if (*source != NULL)
-    {
-      g_source_destroy (*source);
-      g_clear_pointer (source, g_source_unref);
-    }
-}
 
 static GSource *
 attach_timeout (LcConferenceHub *hub, gint64 ms, GSourceFunc func, gpointer data)
@@ -171,7 +162,7 @@ peer_to_json (Participant *p)
 static void
 participant_free (Participant *p)
 {
-  clear_source (&p->grace);
+  lc_source_clear (&p->grace);
   g_free (p->id);
   g_free (p->name);
   g_free (p->school_id);
@@ -529,9 +520,9 @@ room_schedule (Room *room)
   gint64 warn_ms = (room->conf->ends_at - hub->warning_s) * 1000;
   gint64 end_ms = room->conf->ends_at * 1000;
 
-  clear_source (&room->open_timer);
-  clear_source (&room->warn_timer);
-  clear_source (&room->end_timer);
+  lc_source_clear (&room->open_timer);
+  lc_source_clear (&room->warn_timer);
+  lc_source_clear (&room->end_timer);
   if (!room->open)
     room->open_timer = attach_timeout (hub, opens_ms - now_ms, on_room_open, room);
   if (hub->warning_s > 0 && warn_ms > now_ms)
@@ -561,9 +552,9 @@ room_new (LcConferenceHub *hub, LcConference *conf)
 static void
 room_free (Room *room)
 {
-  clear_source (&room->open_timer);
-  clear_source (&room->warn_timer);
-  clear_source (&room->end_timer);
+  lc_source_clear (&room->open_timer);
+  lc_source_clear (&room->warn_timer);
+  lc_source_clear (&room->end_timer);
   g_ptr_array_set_size (room->order, 0);
   g_hash_table_destroy (room->participants);
   g_ptr_array_unref (room->order);
@@ -660,7 +651,7 @@ participant_dropped (Participant *p)
   lc_hub_broadcast (room, p, o);
   g_info ("room %s peer %s: connection lost; reconnect grace %u s", room->conf->id, p->id,
           room->hub->grace_s);
-  clear_source (&p->grace);
+  lc_source_clear (&p->grace);
   p->grace = attach_timeout (room->hub, (gint64) room->hub->grace_s * 1000, on_grace_over, p);
 }
 
@@ -775,7 +766,7 @@ take_over (Room *room, Participant *p, Client *client)
       break;
     case WHERE_ROOM:
     default:
-      clear_source (&p->grace);
+      lc_source_clear (&p->grace);
       p->dropped_at = 0;
       client->state = CLIENT_ACTIVE;
       send_welcome (room, p, TRUE);
@@ -1399,8 +1390,8 @@ lc_conference_hub_shutdown (LcConferenceHub *hub)
   if (hub->shut_down)
     return;
   hub->shut_down = TRUE;
-  clear_source (&hub->tick);
-  clear_source (&hub->slow_idle);
+  lc_source_clear (&hub->tick);
+  lc_source_clear (&hub->slow_idle);
 
   g_hash_table_iter_init (&iter, hub->rooms);
   while (g_hash_table_iter_next (&iter, NULL, &value))

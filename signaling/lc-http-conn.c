@@ -38,6 +38,7 @@
 #include <gio/gnetworking.h>
 
 #include "common/lc-error.h"
+#include "common/lc-source.h"
 
 /* After shutting a socket down, how long libsoup may take to let go. */
 #define ABORT_GRACE_MS 2000
@@ -481,16 +482,6 @@ limits_of (LcHttpConn *conn)
   return lc_http_server_get_limits (conn->server);
 }
 
-static void
-clear_source (GSource **source)
-{
-  if (*source != NULL)
-    {
-      g_source_destroy (*source);
-      g_clear_pointer (source, g_source_unref);
-    }
-}
-
 static GSource *
 attach_source (GSource *source, GSourceFunc func, LcHttpConn *conn)
 {
@@ -598,7 +589,7 @@ on_timer (gpointer user_data)
 static void
 set_deadline_ms (LcHttpConn *conn, guint ms)
 {
-  clear_source (&conn->timer);
+  lc_source_clear (&conn->timer);
   if (ms > 0)
     conn->timer = attach_source (g_timeout_source_new (ms), on_timer, conn);
 }
@@ -658,9 +649,9 @@ lc_http_conn_close (LcHttpConn *conn)
   conn->closed = TRUE;
   conn->state = CONN_CLOSING;
 
-  clear_source (&conn->timer);
-  clear_source (&conn->watch);
-  clear_source (&conn->defer);
+  lc_source_clear (&conn->timer);
+  lc_source_clear (&conn->watch);
+  lc_source_clear (&conn->defer);
 
   if (conn->view != NULL)
     {
@@ -709,7 +700,7 @@ schedule_close (LcHttpConn *conn)
 {
   if (conn->closed)
     return;
-  clear_source (&conn->defer);
+  lc_source_clear (&conn->defer);
   GSource *source = g_idle_source_new ();
   g_source_set_priority (source, G_PRIORITY_HIGH);
   conn->defer = attach_source (source, on_deferred_close, conn);
@@ -778,7 +769,7 @@ conn_wait_for_request (LcHttpConn *conn)
       return;
     }
   conn->state = CONN_WAITING;
-  clear_source (&conn->watch);
+  lc_source_clear (&conn->watch);
   conn->watch = attach_source (g_socket_create_source (conn->socket, G_IO_IN, NULL),
                                (GSourceFunc)on_first_byte, conn);
   set_deadline (conn, conn->fresh ? limits->header_timeout : limits->idle_timeout);
@@ -816,7 +807,7 @@ conn_hand_off (LcHttpConn *conn)
       return;
     }
 
-  clear_source (&conn->watch);
+  lc_source_clear (&conn->watch);
   view = lc_io_view_new (conn->stream, g_steal_pointer (&conn->prefix), conn,
                          limits_of (conn)->max_header_bytes);
 
@@ -936,7 +927,7 @@ conn_linger (LcHttpConn *conn)
 {
   conn->state = CONN_LINGER;
   conn->lingered = 0;
-  clear_source (&conn->watch);
+  lc_source_clear (&conn->watch);
   conn->watch = attach_source (g_socket_create_source (conn->socket, G_IO_IN, NULL),
                                (GSourceFunc)on_linger_input, conn);
   set_deadline_ms (conn, LINGER_MS);
@@ -1091,7 +1082,7 @@ on_wrote_informational (SoupServerMessage *msg, gpointer user_data)
     return;
   /* A WebSocket takes the stream over; the view's finalization ends it. */
   conn->state = CONN_UPGRADED;
-  clear_source (&conn->timer);
+  lc_source_clear (&conn->timer);
   complete_request (conn);
 }
 
@@ -1159,8 +1150,8 @@ on_wrote_body (SoupServerMessage *msg, gpointer user_data)
     {
       conn->prefix = g_byte_array_free_to_bytes (g_steal_pointer (&prefix));
       conn->state = CONN_HEADERS;
-      clear_source (&conn->timer);
-      clear_source (&conn->defer);
+      lc_source_clear (&conn->timer);
+      lc_source_clear (&conn->defer);
       conn->defer = attach_source (g_idle_source_new (), on_deferred_hand_off, conn);
     }
   else if (eof)
@@ -1200,7 +1191,7 @@ lc_http_conn_request_read (LcHttpConn *conn, SoupServerMessage *msg)
   else
     {
       conn->state = CONN_HANDLING;
-      clear_source (&conn->timer);
+      lc_source_clear (&conn->timer);
     }
 }
 

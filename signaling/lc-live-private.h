@@ -88,8 +88,6 @@ struct _LcLive
 
 /* A timeout attached to live's context. (transfer full) the source */
 GSource *lc_live_attach_timeout (LcLive *live, guint ms, GSourceFunc func, gpointer data);
-/* Destroy and unref *source, if any, and clear it. */
-void lc_live_clear_source (GSource **source);
 
 /* ---- registry and lifecycle (lc-live.c) ---- */
 

@@ -9,6 +9,7 @@
 
 #include "common/lc-crypto.h"
 #include "common/lc-error.h"
+#include "common/lc-source.h"
 #include "streamer/lc-sdp.h"
 #include "streamer/lc-whip-ingest.h"
 
@@ -43,7 +44,7 @@ lc_live_session_free (LiveSession *s)
     return;
   if (s->state_handler != 0)
     g_signal_handler_disconnect (s->session, s->state_handler);
-  lc_live_clear_source (&s->connect_timeout);
+  lc_source_clear (&s->connect_timeout);
   if (s->session != NULL)
     {
       lc_webrtc_session_close (s->session);
@@ -133,10 +134,10 @@ check_session (LiveSession *s, gboolean deadline)
 
   if (state == LC_SESSION_CONNECTED)
     {
-      lc_live_clear_source (&s->connect_timeout);
+      lc_source_clear (&s->connect_timeout);
       if (s->role == LC_LIVE_PUBLISHER)
         {
-          lc_live_clear_source (&ll->grace);
+          lc_source_clear (&ll->grace);
           ll->extensions = 0;
         }
       return;

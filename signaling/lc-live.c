@@ -10,6 +10,7 @@
 #include "signaling/lc-live-private.h"
 
 #include "common/lc-error.h"
+#include "common/lc-source.h"
 #include "common/lc-time.h"
 
 /* Grace expiry while a new publisher is still connecting: wait this much
@@ -38,15 +39,6 @@ lc_live_attach_timeout (LcLive *live, guint ms, GSourceFunc func, gpointer data)
   g_source_set_callback (source, func, data, NULL);
   g_source_attach (source, live->context);
   return source;
-}
-
-void
-lc_live_clear_source (GSource **source)
-{
-  if (*source == NULL)
-    return;
-  g_source_destroy (*source);
-  g_clear_pointer (source, g_source_unref);
 }
 
 /* ---- lessons ---- */
@@ -79,7 +71,7 @@ on_tick (gpointer user_data)
     {
       g_autoptr (GTask) task = g_steal_pointer (&live->shutdown_task);
 
-      lc_live_clear_source (&live->shutdown_timer);
+      lc_source_clear (&live->shutdown_timer);
       g_task_return_boolean (task, TRUE);
     }
   return G_SOURCE_REMOVE;
@@ -165,7 +157,7 @@ on_publisher_changed (LcChannel *channel, gboolean attached, gpointer user_data)
   g_debug ("lesson %s: publisher %s", ll->id, attached ? "attached" : "detached");
   if (attached)
     {
-      lc_live_clear_source (&ll->grace);
+      lc_source_clear (&ll->grace);
       ll->extensions = 0;
     }
   else if (ll->media_started && !ll->ended && ll->grace == NULL)
@@ -330,8 +322,8 @@ free_lesson (LiveLesson *ll)
 {
   if (ll == NULL)
     return;
-  lc_live_clear_source (&ll->grace);
-  lc_live_clear_source (&ll->ending_timeout);
+  lc_source_clear (&ll->grace);
+  lc_source_clear (&ll->ending_timeout);
   lc_live_detach_publisher (ll);
   if (ll->synthetic != NULL)
     {
@@ -398,7 +390,7 @@ lc_live_end_lesson (LiveLesson *ll, const char *reason)
     return;
   ll->ended = TRUE;
   g_hash_table_steal (live->lessons, ll->id);
-  lc_live_clear_source (&ll->grace);
+  lc_source_clear (&ll->grace);
 
   if (ll->synthetic != NULL)
     lc_synthetic_source_stop (ll->synthetic);
@@ -481,8 +473,8 @@ lc_live_dispose (GObject *object)
 {
   LcLive *live = LC_LIVE (object);
 
-  lc_live_clear_source (&live->tick);
-  lc_live_clear_source (&live->shutdown_timer);
+  lc_source_clear (&live->tick);
+  lc_source_clear (&live->shutdown_timer);
   if (live->lessons != NULL)
     g_hash_table_remove_all (live->lessons);
   if (live->ending != NULL)

@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "common/lc-error.h"
+#include "common/lc-source.h"
 #include "streamer/lc-playlist.h"
 
 GST_DEBUG_CATEGORY_STATIC (lc_hls_debug);
@@ -222,15 +223,6 @@ request_keyframe (LcHlsPackager *self, const char *reason)
 
   if (channel != NULL)
     lc_channel_request_keyframe (channel, reason);
-}
-
-static void
-clear_source (GSource **source)
-{
-  if (*source == NULL)
-    return;
-  g_source_destroy (*source);
-  g_clear_pointer (source, g_source_unref);
 }
 
 /* Attach a callback on the main context (self is not referenced: the caller
@@ -556,8 +548,8 @@ stop_pipeline (LcHlsPackager *self)
   for (guint k = 0; k < N_KINDS; k++)
     job->src[k] = (GstElement *)g_steal_pointer (&self->src[k]);
   LC_HLS_UNLOCK (self);
-  clear_source (&self->drain_timer);
-  clear_source (&self->bus_source);
+  lc_source_clear (&self->drain_timer);
+  lc_source_clear (&self->bus_source);
 
   job->self = self;
   job->pipeline = g_steal_pointer (&self->pipeline);
@@ -789,7 +781,7 @@ complete_finish (LcHlsPackager *self)
 {
   g_autoptr (GError) error = NULL;
 
-  clear_source (&self->kind_timer);
+  lc_source_clear (&self->kind_timer);
   lc_playlist_end (self->playlist);
   remove_retired (self);
   if (self->segments_written > 0 && !write_playlist (self, &error))
@@ -805,7 +797,7 @@ complete_finish (LcHlsPackager *self)
 static void
 complete_failure (LcHlsPackager *self)
 {
-  clear_source (&self->kind_timer);
+  lc_source_clear (&self->kind_timer);
   /* Best effort: players stop waiting for segments that will not come. */
   if (self->segments_written > 0)
     {
@@ -1002,7 +994,7 @@ reconsider (LcHlsPackager *self)
         self->kind_timer = add_timeout (self, KIND_WAIT_MS, on_kind_timeout);
       return;
     }
-  clear_source (&self->kind_timer);
+  lc_source_clear (&self->kind_timer);
 
   if (self->state == LC_HLS_UNAVAILABLE)
     {
@@ -1260,7 +1252,7 @@ hls_publisher_gap (LcConsumer *consumer, gboolean gone)
     {
       /* Close the current segment now; the next pipeline's first segment
        * is marked as a discontinuity. */
-      clear_source (&self->kind_timer);
+      lc_source_clear (&self->kind_timer);
       start_drain (self);
       check_drained (self); /* at once when no pipeline ran */
     }
@@ -1312,9 +1304,9 @@ lc_hls_packager_dispose (GObject *object)
   gpointer path;
 
   /* No job is in flight (each holds a reference): stop what runs, here. */
-  clear_source (&self->kind_timer);
-  clear_source (&self->drain_timer);
-  clear_source (&self->bus_source);
+  lc_source_clear (&self->kind_timer);
+  lc_source_clear (&self->drain_timer);
+  lc_source_clear (&self->bus_source);
   LC_HLS_LOCK (self);
   for (guint k = 0; k < N_KINDS; k++)
     src[k] = g_steal_pointer (&self->src[k]);

@@ -27,6 +27,7 @@
 #include <gst/video/video.h>
 
 #include "common/lc-error.h"
+#include "common/lc-source.h"
 
 GST_DEBUG_CATEGORY_STATIC (lc_transcode_debug);
 #define GST_CAT_DEFAULT lc_transcode_debug
@@ -132,15 +133,6 @@ caps_name (const GstCaps *caps)
   if (caps == NULL || gst_caps_is_empty (caps) || gst_caps_is_any (caps))
     return "";
   return gst_structure_get_name (gst_caps_get_structure (caps, 0));
-}
-
-static void
-clear_source (GSource **source)
-{
-  if (*source == NULL)
-    return;
-  g_source_destroy (*source);
-  g_clear_pointer (source, g_source_unref);
 }
 
 static void
@@ -411,8 +403,8 @@ stop_pipeline (LcTranscoder *self)
   LC_TRANSCODER_UNLOCK (self);
   gst_clear_object (&src);
   gst_clear_object (&encoder);
-  clear_source (&self->bus_source);
-  clear_source (&self->drain_timer);
+  lc_source_clear (&self->bus_source);
+  lc_source_clear (&self->drain_timer);
   if (self->pipeline == NULL)
     return;
 
@@ -893,8 +885,8 @@ lc_transcoder_dispose (GObject *object)
   LcTranscoder *self = LC_TRANSCODER (object);
 
   /* No job is in flight (each holds a reference). */
-  clear_source (&self->bus_source);
-  clear_source (&self->drain_timer);
+  lc_source_clear (&self->bus_source);
+  lc_source_clear (&self->drain_timer);
   LC_TRANSCODER_LOCK (self);
   gst_clear_object (&self->src);
   gst_clear_object (&self->encoder);

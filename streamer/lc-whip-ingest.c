@@ -25,6 +25,7 @@
 #include <gst/webrtc/webrtc.h>
 
 #include "common/lc-error.h"
+#include "common/lc-source.h"
 #include "streamer/lc-sdp.h"
 #include "streamer/lc-webrtc-private.h"
 
@@ -156,16 +157,6 @@ add_timeout (LcWhipIngest *self, guint ms, GSourceFunc func)
   return source;
 }
 
-static void
-clear_source (GSource **source)
-{
-  if (*source != NULL)
-    {
-      g_source_destroy (*source);
-      g_clear_pointer (source, g_source_unref);
-    }
-}
-
 /* ---- state ---- */
 
 static LcSessionState
@@ -246,8 +237,8 @@ answer_return_error (LcWhipIngest *self, GError *error)
 {
   g_autoptr (GTask) task = g_steal_pointer (&self->answer_task);
 
-  clear_source (&self->answer_timeout);
-  clear_source (&self->gather_timeout);
+  lc_source_clear (&self->answer_timeout);
+  lc_source_clear (&self->gather_timeout);
   if (task != NULL)
     g_task_return_error (task, error);
   else
@@ -317,8 +308,8 @@ finish_answer (LcWhipIngest *self)
 
   if (self->answer_task == NULL || self->webrtcbin == NULL)
     return;
-  clear_source (&self->answer_timeout);
-  clear_source (&self->gather_timeout);
+  lc_source_clear (&self->answer_timeout);
+  lc_source_clear (&self->gather_timeout);
 
   g_object_get (self->webrtcbin, "local-description", &local, NULL);
   if (local == NULL)
@@ -870,8 +861,8 @@ teardown (LcWhipIngest *self)
   GstElement *pipeline = self->pipeline;
   GstElement *webrtcbin = self->webrtcbin;
 
-  clear_source (&self->watchdog);
-  clear_source (&self->gather_timeout);
+  lc_source_clear (&self->watchdog);
+  lc_source_clear (&self->gather_timeout);
   if (pipeline == NULL)
     return;
 
@@ -1136,7 +1127,7 @@ lc_whip_ingest_close (LcWebrtcSession *session)
   if (self->answer_task != NULL)
     answer_return_error (
         self, g_error_new_literal (LC_ERROR, LC_ERROR_UNAVAILABLE, "the session was closed"));
-  clear_source (&self->answer_timeout);
+  lc_source_clear (&self->answer_timeout);
   detach (self);
   teardown (self);
   update_state (self);
@@ -1171,7 +1162,7 @@ lc_whip_ingest_dispose (GObject *object)
   if (self->answer_task != NULL)
     answer_return_error (
         self, g_error_new_literal (LC_ERROR, LC_ERROR_UNAVAILABLE, "the session was destroyed"));
-  clear_source (&self->answer_timeout);
+  lc_source_clear (&self->answer_timeout);
   if (self->channel != NULL)
     detach (self);
   teardown (self);
