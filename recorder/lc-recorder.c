@@ -579,6 +579,13 @@ recorder_push (LcConsumer *consumer, LcMediaKind kind, GstBuffer *buffer)
 
   if (kind == LC_MEDIA_VIDEO)
     {
+      /* Without caps even a keyframe is dropped: the file must then still
+       * start at the next keyframe, never with the deltas after this one. */
+      if (!self->caps_set[kind])
+        {
+          self->waiting_keyframe = TRUE;
+          goto drop;
+        }
       if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DISCONT) && !keyframe)
         self->waiting_keyframe = TRUE;
       if (self->waiting_keyframe && !keyframe)
@@ -587,8 +594,6 @@ recorder_push (LcConsumer *consumer, LcMediaKind kind, GstBuffer *buffer)
           goto drop;
         }
       self->waiting_keyframe = FALSE;
-      if (!self->caps_set[kind])
-        goto drop;
     }
   else if (!self->caps_set[kind])
     {

@@ -646,6 +646,20 @@ hls_is (gpointer data)
                 == 0;
 }
 
+/* The live status names the publisher's video codec (known from its first
+ * video frame: audio may come first and make the lesson live earlier). */
+static gboolean
+video_is_known (gpointer data)
+{
+  Fixture *f = data;
+  g_autoptr (JsonNode) node = lc_live_dup_status_json (lc_app_get_live (f->ts->app), f->lesson);
+
+  return node != NULL
+         && json_object_get_string_member_with_default (json_node_get_object (node), "video_codec",
+                                                        NULL)
+                != NULL;
+}
+
 /* The WHEP answer to an offer of H.264 and VP8: VP8, the publisher's codec. */
 #define FINGERPRINT                                                                                \
   "sha-256 4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF:3E:5D:49:6B:19:E5:7C:AB:3D:8F:1A:2B:3C:4D:5E:6F:"   \
@@ -877,6 +891,10 @@ test_live_transcode (void)
   fixture_start (&f, TRUE);
   publisher = start_client (&f, LC_CLIENT_PUBLISHER);
   lc_test_wait_for (f.ts, is_live, &f, STATE_TIMEOUT_MS);
+  /* The broadcast is timed from the first video: the recording of a
+   * transcoded lesson starts with the first H.264 frame (audio before it
+   * is not recorded; the publisher's audio may start up to a second earlier). */
+  lc_test_wait_for (f.ts, video_is_known, &f, STATE_TIMEOUT_MS);
   live_at = g_get_monotonic_time ();
 
   live = live_state (&f);
